@@ -1,0 +1,87 @@
+/**
+ * Renders the two documents derived from config/schema.ts: the `config:` block of Pulumi.yaml
+ * and docs/config-reference.md. `npm run docs:config` writes them; a unit test fails on drift.
+ */
+import { stringify } from "yaml";
+import { CONFIG_KEYS, type KeySpec } from "./schema";
+
+/**
+ * Pulumi's own `secret: true` is not used: the engine then rejects an empty default, which would
+ * force every stack to set every secret. The loader enforces encryption instead.
+ */
+export function pulumiYamlConfig(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const k of CONFIG_KEYS) {
+        const entry: Record<string, unknown> = { type: k.type };
+        if (k.type === "array") {
+            entry.items = { type: "string" };
+        }
+        entry.description = describe(k);
+        entry.default = Array.isArray(k.default) ? [...k.default] : k.default;
+        out[k.key] = entry;
+    }
+    return out;
+}
+
+function describe(k: KeySpec): string {
+    const parts = [k.description];
+    if (k.enum) {
+        parts.push(`One of: ${k.enum.join(", ")}.`);
+    }
+    if (k.secret) {
+        parts.push("Secret: set with `pulumi config set --secret`.");
+    }
+    return parts.join(" ");
+}
+
+export const PULUMI_YAML_HEADER = `# Generated config block: edit config/schema.ts and run \`npm run docs:config\`.
+name: jupyterhub-platform
+description: A complete JupyterHub service (local Docker, an OpenStack Docker VM, or Kubernetes on OpenStack) from per-stack config.
+runtime:
+  name: nodejs
+  options:
+    packagemanager: npm
+`;
+
+export function renderPulumiYaml(): string {
+    return PULUMI_YAML_HEADER + stringify({ config: pulumiYamlConfig() }, { lineWidth: 0 });
+}
+
+function cell(text: string): string {
+    return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function defaultText(k: KeySpec): string {
+    if (Array.isArray(k.default)) {
+        return k.default.length === 0 ? "`[]`" : `\`${JSON.stringify(k.default)}\``;
+    }
+    return k.default === "" ? "(empty)" : `\`${String(k.default)}\``;
+}
+
+export function renderReference(): string {
+    const groups = new Map<string, KeySpec[]>();
+    for (const k of CONFIG_KEYS) {
+        const group = k.key.includes(".") ? k.key.split(".")[0] : "platform";
+        groups.set(group, [...(groups.get(group) ?? []), k]);
+    }
+    const lines = [
+        "# Config reference",
+        "",
+        "Generated from `config/schema.ts` by `npm run docs:config`; do not edit by hand.",
+        "Every key lives in the `jupyterhub-platform` namespace: `pulumi config set <key> <value>`.",
+        "Keys marked **secret** must be set with `pulumi config set --secret`; the program refuses them in plaintext.",
+        "Sizes accept Kubernetes quantities (`512Mi`, `2Gi`, `2G`) and Docker sizes (`512m`, `2g`); `2GB` is rejected.",
+        "",
+    ];
+    for (const [group, keys] of groups) {
+        lines.push(`## ${group}`, "", "| key | type | default | description |", "|---|---|---|---|");
+        for (const k of keys) {
+            const type = k.type === "array" ? "list of strings" : k.type;
+            const allowed = k.enum ? ` One of: ${k.enum.map((v) => `\`${v}\``).join(", ")}.` : "";
+            const secret = k.secret ? " **secret**" : "";
+            lines.push(`| \`${k.key}\` | ${type}${secret} | ${defaultText(k)} | ${cell(k.description + allowed)} |`);
+        }
+        lines.push("");
+    }
+    return lines.join("\n");
+}

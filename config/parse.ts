@@ -1,0 +1,103 @@
+/**
+ * Pure parsing and validation of a stack's raw config into a frozen PlatformConfig. Every problem
+ * is collected, so one run tells the operator about all of them.
+ */
+import { ConfigReader, type RawConfig } from "./reader";
+import { CONFIG_KEYS, KEY_INDEX } from "./schema";
+import { nearestKey } from "./suggest";
+import { readHub } from "./sections/hub";
+import { readImages } from "./sections/images";
+import { readKubernetes } from "./sections/kubernetes";
+import { readOpenStack } from "./sections/openstack";
+import { readSingleuser } from "./sections/singleuser";
+import type { PlatformConfig, Secret, Topology } from "./types";
+
+export interface ParseOptions {
+    project: string;
+    stack: string;
+    /** Wraps a secret value; the Pulumi loader uses `Config.requireSecret`. */
+    makeSecret: (key: string, value: string) => Secret;
+    /** Folder that relative paths (hub.logo) are resolved against. */
+    projectDir: string;
+    /** Process environment, for credentials the providers read themselves (OS_CLOUD, ...). */
+    env?: Readonly<Record<string, string | undefined>>;
+}
+
+export type ParseResult = { ok: true; config: PlatformConfig } | { ok: false; problems: string[] };
+
+export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
+    const r = new ConfigReader(raw, opts.project, opts.makeSecret);
+    reportUnknownKeys(r, raw);
+    r.reportPlaintextSecrets(CONFIG_KEYS.filter((k) => k.secret).map((k) => k.key));
+
+    const topology = r.oneOf<Topology>("topology");
+    const hub = readHub(r, topology, opts.projectDir);
+    const singleuser = readSingleuser(r);
+    const images = readImages(r, topology, singleuser.image !== undefined);
+    const openstack = topology === "local" ? undefined : readOpenStack(r, topology, opts.env ?? {});
+    const kubernetes = topology === "kubernetes" ? readKubernetes(r, openstack?.networkCidr) : undefined;
+    if (topology === "local") {
+        warnUnusedSection(r, raw, "openstack.", topology);
+    }
+    if (topology !== "kubernetes") {
+        warnUnusedSection(r, raw, "kubernetes.", topology);
+    }
+
+    if (r.problems.length > 0) {
+        return { ok: false, problems: r.problems };
+    }
+    const config: PlatformConfig = {
+        project: opts.project,
+        stack: opts.stack,
+        topology,
+        retainOnDestroy: r.bool("data.retainOnDestroy"),
+        hub,
+        singleuser,
+        images,
+        openstack: openstack?.config,
+        kubernetes,
+    };
+    return { ok: true, config: deepFreeze(config) };
+}
+
+function reportUnknownKeys(r: ConfigReader, raw: RawConfig): void {
+    const known = CONFIG_KEYS.map((k) => k.key);
+    for (const key of Object.keys(raw.values)) {
+        if (!KEY_INDEX.has(key)) {
+            const near = nearestKey(key, known);
+            r.need(key, `unknown key${near ? `; did you mean ${r.fq(near)}?` : ""} (see docs/config-reference.md for every key)`);
+        }
+    }
+}
+
+/**
+ * Settings for a section the topology does not use are a mistake worth stopping for: the
+ * operator believes they have an effect. Defaults injected by the engine are equal to the
+ * schema default and pass.
+ */
+function warnUnusedSection(r: ConfigReader, raw: RawConfig, prefix: string, topology: Topology): void {
+    for (const [key, value] of Object.entries(raw.values)) {
+        const s = KEY_INDEX.get(key);
+        if (!s || !key.startsWith(prefix)) {
+            continue;
+        }
+        const def = Array.isArray(s.default) ? JSON.stringify(s.default) : String(s.default);
+        if (value !== def && value !== "") {
+            r.need(key, `has no effect with topology ${topology}; remove it or change topology`);
+        }
+    }
+}
+
+function deepFreeze<T>(value: T): T {
+    if (value && typeof value === "object" && !Object.isFrozen(value) && !isOutput(value)) {
+        for (const v of Object.values(value as object)) {
+            deepFreeze(v);
+        }
+        Object.freeze(value);
+    }
+    return value;
+}
+
+function isOutput(value: object): boolean {
+    return "apply" in value && typeof (value as { apply: unknown }).apply === "function";
+}

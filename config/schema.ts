@@ -1,0 +1,231 @@
+/**
+ * The one source of truth for every stack config key: its Pulumi type, default, allowed values
+ * and description. `Pulumi.yaml`'s `config:` block and docs/config-reference.md are generated
+ * from this table (`npm run docs:config`) and a unit test fails when they drift.
+ *
+ * Pulumi project config only knows string, integer, boolean and array<string>; structured values
+ * (profiles, volumes, selectors) are arrays of small, validated strings.
+ */
+import { AUTH_TYPES, CALICO_MODES, DB_TYPES, STORAGE_BACKENDS, TAG_SCHEMES, TLS_MODES, TOPOLOGIES } from "./types";
+
+export const PROJECT = "jupyterhub-platform";
+
+export type KeyType = "string" | "integer" | "boolean" | "array";
+export type DefaultValue = string | number | boolean | readonly string[];
+
+export interface KeySpec {
+    readonly key: string;
+    readonly type: KeyType;
+    readonly default: DefaultValue;
+    readonly description: string;
+    /** Must be set with `pulumi config set --secret`. */
+    readonly secret?: boolean;
+    readonly enum?: readonly string[];
+}
+
+const LETSENCRYPT = "https://acme-v02.api.letsencrypt.org/directory";
+
+function s(key: string, def: string, description: string, extra: Partial<KeySpec> = {}): KeySpec {
+    return { key, type: "string", default: def, description, ...extra };
+}
+function secret(key: string, description: string): KeySpec {
+    return { key, type: "string", default: "", description, secret: true };
+}
+function i(key: string, def: number, description: string): KeySpec {
+    return { key, type: "integer", default: def, description };
+}
+function b(key: string, def: boolean, description: string): KeySpec {
+    return { key, type: "boolean", default: def, description };
+}
+function a(key: string, def: readonly string[], description: string): KeySpec {
+    return { key, type: "array", default: def, description };
+}
+function e(key: string, values: readonly string[], def: string, description: string): KeySpec {
+    return { key, type: "string", default: def, description, enum: values };
+}
+
+export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
+    // ── platform ────────────────────────────────────────────────────────────────────────────
+    e(
+        "topology",
+        TOPOLOGIES,
+        "local",
+        "Where the hub runs: the local Docker engine, one OpenStack VM with Docker, or Kubernetes on OpenStack VMs.",
+    ),
+    b(
+        "data.retainOnDestroy",
+        true,
+        "Keep user homes, the hub database and data volumes when resources are destroyed or replaced. Set false only for throw-away stacks.",
+    ),
+
+    // ── hub ─────────────────────────────────────────────────────────────────────────────────
+    s("hub.domain", "", "Public DNS name of the hub (e.g. hub.example.org). Required for TLS and OAuth/CAS callbacks; empty for `local`."),
+    s(
+        "hub.bindAddress",
+        "",
+        "Address the proxy publishes on for Docker topologies; empty means 127.0.0.1 for `local` (which allows loopback only) and 0.0.0.0 for `docker-vm`.",
+    ),
+    i("hub.port", 8000, "Port the proxy publishes on for Docker topologies when TLS is off."),
+    e(
+        "hub.tls.mode",
+        TLS_MODES,
+        "none",
+        "`none` (plain HTTP), `letsencrypt` (ACME, renewed automatically) or `manual` (certificate and key from secrets).",
+    ),
+    s("hub.tls.contactEmail", "", "Contact e-mail for the Let's Encrypt account (letsencrypt)."),
+    s("hub.tls.acmeServer", LETSENCRYPT, "ACME directory URL (letsencrypt). Use Let's Encrypt staging while testing."),
+    secret("hub.tls.certificate", "PEM certificate chain (manual)."),
+    secret("hub.tls.key", "PEM private key (manual)."),
+    a("hub.adminUsers", [], "Usernames with hub admin rights."),
+    a("hub.allowedUsers", [], "Usernames allowed to log in; empty with no allowed groups means any user the authenticator accepts."),
+    a(
+        "hub.allowedGroups",
+        [],
+        "Groups allowed to log in: GitHub organizations (org or org:team), generic-oauth groups claim values, LDAP group DNs.",
+    ),
+    e("hub.auth.type", AUTH_TYPES, "dummy", "Authenticator."),
+    secret("hub.auth.dummyPassword", "Shared password for the dummy authenticator; generated (RandomPassword) when empty."),
+    s("hub.auth.oauth.clientId", "", "OAuth client ID (github, google, generic-oauth)."),
+    secret("hub.auth.oauth.clientSecret", "OAuth client secret (github, google, generic-oauth)."),
+    s("hub.auth.oauth.callbackUrl", "", "OAuth callback URL; defaults to https://<hub.domain>/hub/oauth_callback."),
+    s("hub.auth.oauth.authorizeUrl", "", "Authorization endpoint (generic-oauth)."),
+    s("hub.auth.oauth.tokenUrl", "", "Token endpoint (generic-oauth)."),
+    s("hub.auth.oauth.userdataUrl", "", "User-info endpoint (generic-oauth)."),
+    s("hub.auth.oauth.usernameClaim", "preferred_username", "Claim used as the JupyterHub username (generic-oauth)."),
+    s("hub.auth.oauth.groupsClaim", "groups", "Claim that lists the user's groups (generic-oauth, used with hub.allowedGroups)."),
+    a("hub.auth.oauth.scopes", [], "OAuth scopes to request; the authenticator's defaults when empty."),
+    a("hub.auth.google.hostedDomains", [], "Restrict Google logins to these hosted domains."),
+    s("hub.auth.cas.loginUrl", "", "CAS login URL, e.g. https://cas.example.org/cas/login (cas)."),
+    s("hub.auth.cas.serviceValidateUrl", "", "CAS serviceValidate URL, e.g. https://cas.example.org/cas/p3/serviceValidate (cas)."),
+    s("hub.auth.cas.serviceUrl", "", "Service URL CAS redirects back to; defaults to https://<hub.domain>/hub/login."),
+    s("hub.auth.ldap.serverAddress", "", "LDAP server host name (ldap)."),
+    i("hub.auth.ldap.serverPort", 636, "LDAP server port (ldap)."),
+    b("hub.auth.ldap.useSsl", true, "Use LDAPS (ldap)."),
+    a("hub.auth.ldap.bindDnTemplates", [], "DN templates with {username}, e.g. uid={username},ou=people,dc=example,dc=org (ldap)."),
+    b("hub.auth.ldap.lookupDn", false, "Look the user's DN up with a search instead of DN templates (ldap)."),
+    s("hub.auth.ldap.userSearchBase", "", "Search base for DN look-up (ldap with lookupDn)."),
+    s("hub.auth.ldap.userAttribute", "uid", "Attribute that holds the username (ldap)."),
+    s("hub.auth.ldap.searchUser", "", "DN of the account used for DN look-up (ldap with lookupDn)."),
+    secret("hub.auth.ldap.searchPassword", "Password of hub.auth.ldap.searchUser."),
+    e("hub.db.type", DB_TYPES, "sqlite", "`sqlite` on its own volume, or an `external` database URL."),
+    secret("hub.db.url", "SQLAlchemy URL of the external hub database, e.g. postgresql://user:pw@db/jupyterhub (external)."),
+    s("hub.db.volumeSize", "1Gi", "Size of the hub database volume (sqlite on Kubernetes)."),
+    b("hub.cull.enabled", true, "Stop idle single-user servers with jupyterhub-idle-culler."),
+    i("hub.cull.timeout", 3600, "Seconds of inactivity before a server is stopped."),
+    i("hub.cull.every", 300, "Seconds between culler runs."),
+    i("hub.cull.maxAge", 0, "Stop servers older than this many seconds even when active; 0 disables."),
+    i("hub.concurrentSpawnLimit", 64, "Maximum servers starting at once; 0 means unlimited."),
+    i("hub.activeServerLimit", 0, "Maximum running servers; 0 means unlimited."),
+    s("hub.pageTitle", "JupyterHub", "Title shown on the hub's pages."),
+    s("hub.logo", "", "Path (relative to the project) of a PNG or SVG logo baked into the hub image; JupyterHub's logo when empty."),
+
+    // ── single-user servers ─────────────────────────────────────────────────────────────────
+    s("singleuser.image", "", "Prebuilt single-user image pinned by digest (repo@sha256:...). Empty: build images/singleuser."),
+    s("singleuser.defaultUrl", "/lab", "Page a user lands on."),
+    s("singleuser.memory.guarantee", "", "Memory reserved per user (Kubernetes request), e.g. 512Mi; empty for none."),
+    s("singleuser.memory.limit", "2G", "Memory limit per user; Kubernetes quantity (2G, 2Gi, 512Mi) or Docker size (2g, 512m)."),
+    s("singleuser.cpu.guarantee", "", "CPU reserved per user, e.g. 0.5 or 500m; empty for none."),
+    s("singleuser.cpu.limit", "1", "CPU limit per user, e.g. 1, 0.5 or 500m."),
+    s("singleuser.home.size", "1Gi", "Capacity of each user's home volume (Kubernetes PVC claim-<user>)."),
+    s(
+        "singleuser.home.quota",
+        "1G",
+        "Filesystem quota of each user's home (btrfs qgroup on the Docker VM, Gluster directory quota on Kubernetes).",
+    ),
+    s("singleuser.home.mountPath", "/home/jovyan", "Where the home volume is mounted in the user's container."),
+    a(
+        "singleuser.sharedVolumes",
+        [],
+        "Read-only volumes mounted into every user server, each `name:/mount/path` (e.g. software:/opt/software).",
+    ),
+    s("singleuser.gitRepository", "", "Git repository pulled into each home with nbgitpuller on every start (e.g. a course repository)."),
+    s("singleuser.gitBranch", "main", "Branch of singleuser.gitRepository."),
+    s("singleuser.postStartCommand", "", "Shell command run in the user's container after it starts."),
+    a("singleuser.env", [], "Extra environment variables, each `NAME=value`."),
+    a(
+        "singleuser.profiles",
+        [],
+        "Server options offered at spawn, each `slug=...;name=...;description=...;image=...;memory=...;cpu=...;default=true` (slug and name required).",
+    ),
+    i("singleuser.startTimeout", 300, "Seconds a server may take to start."),
+
+    // ── images ──────────────────────────────────────────────────────────────────────────────
+    s(
+        "images.registry.server",
+        "",
+        "Registry the built images are pushed to (e.g. registry.example.org); empty keeps them on the engine that builds them.",
+    ),
+    s("images.registry.username", "", "Registry user name."),
+    secret("images.registry.password", "Registry password or token."),
+    s("images.repository", "jupyterhub-platform", "Repository prefix for built images (<prefix>/hub, <prefix>/singleuser)."),
+    e(
+        "images.tagScheme",
+        TAG_SCHEMES,
+        "date-hash",
+        "Tag built images with YYYY-MM-DD-<content hash> or just the content hash. Deployments always use the digest.",
+    ),
+    s("images.hub.baseImage", "quay.io/jupyterhub/jupyterhub:5.3.0", "Base image of the hub image."),
+    s("images.singleuser.baseImage", "quay.io/jupyter/minimal-notebook:2025-06-30", "Base image of the single-user image."),
+    a("images.singleuser.aptPackages", [], "Debian packages added to the single-user image."),
+    a("images.singleuser.condaPackages", [], "conda-forge packages added to the single-user image (name or name=version)."),
+    a("images.singleuser.pipPackages", [], "PyPI packages added to the single-user image (name or name==version)."),
+
+    // ── OpenStack ───────────────────────────────────────────────────────────────────────────
+    s("openstack.cloud", "", "Entry of clouds.yaml to use; alternatively set openstack.authUrl and credentials."),
+    s("openstack.authUrl", "", "Keystone URL, e.g. https://keystone.example.org:5000/v3."),
+    s("openstack.region", "", "Region name."),
+    s("openstack.username", "", "User name (password auth)."),
+    secret("openstack.password", "Password (password auth)."),
+    s("openstack.projectName", "", "Project (tenant) name."),
+    s("openstack.userDomainName", "Default", "User domain."),
+    s("openstack.projectDomainName", "Default", "Project domain."),
+    s("openstack.applicationCredentialId", "", "Application credential ID (instead of a password)."),
+    secret("openstack.applicationCredentialSecret", "Application credential secret."),
+    s("openstack.externalNetwork", "", "Name of the external (provider) network for the router and floating IP."),
+    s("openstack.image", "Ubuntu 24.04", "Glance image name for every VM (Ubuntu 22.04/24.04 or Debian 12 with cloud-init)."),
+    s("openstack.flavors.docker", "m1.xlarge", "Flavor of the Docker VM (docker-vm), e.g. 8 vCPU / 32 GB."),
+    s("openstack.flavors.controlPlane", "m1.large", "Flavor of control-plane VMs."),
+    s("openstack.flavors.worker", "m1.xlarge", "Flavor of worker VMs."),
+    s("openstack.flavors.storage", "m1.medium", "Flavor of GlusterFS storage VMs."),
+    s("openstack.sshPublicKey", "", "SSH public key installed for the admin user on every VM."),
+    a("openstack.adminCidrs", [], "CIDRs allowed to reach SSH and the Kubernetes API."),
+    s("openstack.networkCidr", "10.20.0.0/24", "CIDR of the private network."),
+    a("openstack.dnsServers", [], "DNS servers for the private subnet; the cloud's defaults when empty."),
+    i("openstack.volumes.bootGb", 40, "Boot volume size in GB for every VM."),
+    i("openstack.volumes.homeGb", 500, "Home volume size in GB (docker-vm)."),
+    i("openstack.volumes.dockerGb", 200, "/var/lib/docker volume size in GB (docker-vm)."),
+    i("openstack.volumes.brickGb", 500, "GlusterFS brick volume size in GB per storage node (kubernetes)."),
+    i("openstack.nodes.controlPlane", 1, "Control-plane VMs (1, 3 or 5)."),
+    i("openstack.nodes.workers", 2, "Worker VMs."),
+    i("openstack.nodes.storage", 3, "GlusterFS storage VMs (a replica-3 volume needs a multiple of 3)."),
+
+    // ── Kubernetes ──────────────────────────────────────────────────────────────────────────
+    s("kubernetes.version", "1.33.5", "Kubernetes version installed by kubeadm (x.y.z)."),
+    s("kubernetes.namespace", "jupyterhub", "Namespace of the hub and user pods."),
+    s("kubernetes.podCidr", "192.168.0.0/16", "Pod network CIDR (Calico IP pool)."),
+    s("kubernetes.serviceCidr", "10.96.0.0/12", "Service CIDR."),
+    e(
+        "kubernetes.calico.mode",
+        CALICO_MODES,
+        "vxlan",
+        "Calico encapsulation: ipip, vxlan, or bgp (no encapsulation; needs allowed address pairs).",
+    ),
+    s("kubernetes.calico.version", "3.29.3", "Calico release installed by the operator manifest."),
+    e("kubernetes.storage", STORAGE_BACKENDS, "gluster", "Backend of user homes and the hub database."),
+    i("kubernetes.userPlaceholders", 0, "Placeholder pods that keep room for this many users."),
+    b("kubernetes.imagePuller", true, "Pre-pull the single-user image on every node (continuous image puller)."),
+    b("kubernetes.userScheduler", true, "Pack user pods onto the fewest nodes (user scheduler)."),
+    b("kubernetes.networkPolicies", true, "Restrict traffic of the hub, proxy and user pods with NetworkPolicies."),
+    a("kubernetes.coreNodeSelector", [], "Node labels (`key=value`) for the hub, proxy and scheduler pods."),
+    a("kubernetes.userNodeSelector", [], "Node labels (`key=value`) for user pods."),
+]);
+
+export const KEY_INDEX: ReadonlyMap<string, KeySpec> = new Map(CONFIG_KEYS.map((k) => [k.key, k]));
+
+export function spec(key: string): KeySpec {
+    const found = KEY_INDEX.get(key);
+    if (!found) {
+        throw new Error(`internal: config key ${key} is not declared in config/schema.ts`);
+    }
+    return found;
+}

@@ -1,0 +1,228 @@
+/**
+ * The typed, validated stack configuration that every component consumes.
+ *
+ * Produced only by `loadStackConfig()` / `parseConfig()` in this folder: components never read
+ * `pulumi.Config` themselves. Sizes are already converted to bytes and CPU amounts to cores, so
+ * renderers do not parse strings again. Secrets are `pulumi.Output<string>` marked secret.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+export const TOPOLOGIES = ["local", "docker-vm", "kubernetes"] as const;
+export type Topology = (typeof TOPOLOGIES)[number];
+
+export const AUTH_TYPES = ["dummy", "native", "github", "google", "generic-oauth", "cas", "ldap"] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+export const TLS_MODES = ["none", "letsencrypt", "manual"] as const;
+export type TlsMode = (typeof TLS_MODES)[number];
+
+export const DB_TYPES = ["sqlite", "external"] as const;
+export type DbType = (typeof DB_TYPES)[number];
+
+export const CALICO_MODES = ["ipip", "vxlan", "bgp"] as const;
+export type CalicoMode = (typeof CALICO_MODES)[number];
+
+export const STORAGE_BACKENDS = ["gluster"] as const;
+export type StorageBackend = (typeof STORAGE_BACKENDS)[number];
+
+export const TAG_SCHEMES = ["date-hash", "hash"] as const;
+export type TagScheme = (typeof TAG_SCHEMES)[number];
+
+export type Secret = pulumi.Output<string>;
+
+export interface TlsConfig {
+    mode: TlsMode;
+    /** Contact e-mail for the ACME account (letsencrypt). */
+    contactEmail?: string;
+    /** ACME directory URL; Let's Encrypt production unless overridden (e.g. Pebble in tests). */
+    acmeServer: string;
+    /** PEM certificate chain and key (manual). */
+    certificate?: Secret;
+    key?: Secret;
+}
+
+export interface OAuthConfig {
+    clientId: string;
+    clientSecret: Secret;
+    /** Always set: derived from hub.domain when not configured. */
+    callbackUrl: string;
+    authorizeUrl?: string;
+    tokenUrl?: string;
+    userdataUrl?: string;
+    usernameClaim: string;
+    scopes: readonly string[];
+    /** Claim that carries group membership (generic-oauth). */
+    groupsClaim?: string;
+}
+
+export interface CasConfig {
+    loginUrl: string;
+    serviceValidateUrl: string;
+    /** The URL CAS redirects back to; derived from hub.domain when not configured. */
+    serviceUrl: string;
+}
+
+export interface LdapConfig {
+    serverAddress: string;
+    serverPort: number;
+    useSsl: boolean;
+    bindDnTemplates: readonly string[];
+    lookupDn: boolean;
+    userSearchBase?: string;
+    userAttribute: string;
+    searchUser?: string;
+    searchPassword?: Secret;
+}
+
+export interface AuthConfig {
+    type: AuthType;
+    /** dummy: the shared password; generated with RandomPassword when not configured. */
+    dummyPassword?: Secret;
+    oauth?: OAuthConfig;
+    cas?: CasConfig;
+    ldap?: LdapConfig;
+    /** google: restrict logins to these hosted (G Suite) domains. */
+    googleHostedDomains: readonly string[];
+}
+
+export interface CullConfig {
+    enabled: boolean;
+    /** Seconds of inactivity after which a server is stopped. */
+    timeoutSeconds: number;
+    /** Seconds between culler runs. */
+    everySeconds: number;
+    /** Stop servers older than this many seconds even when active; 0 = never. */
+    maxAgeSeconds: number;
+}
+
+export interface HubConfig {
+    /** Public DNS name; empty for `local`. */
+    domain?: string;
+    /** Base URL users reach, e.g. http://127.0.0.1:8000 or https://hub.example.org. */
+    publicUrl: string;
+    /** Address and port the proxy publishes on the Docker host (local/docker-vm). */
+    bindAddress: string;
+    port: number;
+    tls: TlsConfig;
+    adminUsers: readonly string[];
+    allowedUsers: readonly string[];
+    allowedGroups: readonly string[];
+    auth: AuthConfig;
+    db: { type: DbType; url?: Secret; volumeSizeBytes: number };
+    cull: CullConfig;
+    concurrentSpawnLimit: number;
+    activeServerLimit: number;
+    pageTitle: string;
+    /** Absolute path of a logo file on the machine running Pulumi, baked into the hub image. */
+    logoPath?: string;
+}
+
+export interface SharedVolume {
+    /** Docker volume / Kubernetes PVC name holding the read-only software tree. */
+    name: string;
+    mountPath: string;
+}
+
+export interface Profile {
+    slug: string;
+    displayName: string;
+    description: string;
+    image?: string;
+    memLimitBytes?: number;
+    cpuLimit?: number;
+    default: boolean;
+}
+
+export interface SingleuserConfig {
+    /** Prebuilt image pinned by digest; when undefined the program builds images/singleuser. */
+    image?: string;
+    defaultUrl: string;
+    memGuaranteeBytes?: number;
+    memLimitBytes: number;
+    cpuGuarantee?: number;
+    cpuLimit: number;
+    /** Capacity of a user's home (Kubernetes PVC request). */
+    homeSizeBytes: number;
+    /** Filesystem quota of a user's home (btrfs qgroup / Gluster directory quota). */
+    homeQuotaBytes: number;
+    homeMountPath: string;
+    sharedVolumes: readonly SharedVolume[];
+    /** nbgitpuller: repository pulled into the home on every start. */
+    gitRepository?: string;
+    gitBranch: string;
+    postStartCommand?: string;
+    env: Readonly<Record<string, string>>;
+    profiles: readonly Profile[];
+    startTimeoutSeconds: number;
+}
+
+export interface ImageBuildConfig {
+    baseImage: string;
+    aptPackages: readonly string[];
+    condaPackages: readonly string[];
+    pipPackages: readonly string[];
+}
+
+export interface ImagesConfig {
+    registry?: { server: string; username: string; password: Secret };
+    /** Repository prefix, e.g. `registry.example.org/jupyter` or `jupyterhub-platform` locally. */
+    repository: string;
+    tagScheme: TagScheme;
+    hub: { baseImage: string };
+    singleuser: ImageBuildConfig;
+}
+
+export interface OpenStackConfig {
+    cloud?: string;
+    authUrl?: string;
+    region?: string;
+    username?: string;
+    password?: Secret;
+    projectName?: string;
+    userDomainName: string;
+    projectDomainName: string;
+    applicationCredentialId?: string;
+    applicationCredentialSecret?: Secret;
+    externalNetwork: string;
+    image: string;
+    flavors: { docker: string; controlPlane: string; worker: string; storage: string };
+    sshPublicKey: string;
+    adminCidrs: readonly string[];
+    networkCidr: string;
+    dnsServers: readonly string[];
+    /** Volume sizes in GB (OpenStack's unit). */
+    volumes: { bootGb: number; homeGb: number; dockerGb: number; brickGb: number };
+    nodes: { controlPlane: number; workers: number; storage: number };
+}
+
+export interface KubernetesConfig {
+    version: string;
+    namespace: string;
+    podCidr: string;
+    serviceCidr: string;
+    calicoMode: CalicoMode;
+    calicoVersion: string;
+    storage: StorageBackend;
+    userPlaceholders: number;
+    imagePuller: boolean;
+    userScheduler: boolean;
+    networkPolicies: boolean;
+    coreNodeSelector: Readonly<Record<string, string>>;
+    userNodeSelector: Readonly<Record<string, string>>;
+}
+
+export interface PlatformConfig {
+    /** Pulumi project name; also the config namespace. */
+    project: string;
+    stack: string;
+    topology: Topology;
+    /** Keep user homes and the hub database on `pulumi destroy` and replacements. */
+    retainOnDestroy: boolean;
+    hub: HubConfig;
+    singleuser: SingleuserConfig;
+    images: ImagesConfig;
+    /** Present for `docker-vm` and `kubernetes`. */
+    openstack?: OpenStackConfig;
+    /** Present for `kubernetes`. */
+    kubernetes?: KubernetesConfig;
+}

@@ -1,0 +1,54 @@
+/** The example stacks parse: local as it is, dev/prod once their placeholders are set as secrets. */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { parse, problemsOf } from "./fixtures";
+
+const root = path.resolve(__dirname, "../../..");
+
+function stackValues(stack: string): Record<string, string> {
+    const doc = parseYaml(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const values: Record<string, string> = {};
+    for (const [k, v] of Object.entries(doc.config)) {
+        values[k.replace(/^jupyterhub-platform:/, "")] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return values;
+}
+
+describe("example stacks", () => {
+    it("local is valid as committed", () => {
+        const result = parse(stackValues("local"), []);
+        assert.ok(result.ok, problemsOf(result).join("\n"));
+        assert.equal(result.ok && result.config.hub.publicUrl, "http://127.0.0.1:8000");
+    });
+
+    for (const [stack, secretKey] of [
+        ["dev", "hub.auth.oauth.clientSecret"],
+        ["prod", "images.registry.password"],
+    ]) {
+        it(`${stack} refuses its plaintext placeholder secret with the command to fix it`, () => {
+            const problems = problemsOf(parse(stackValues(stack), []));
+            assert.deepEqual(problems, [
+                `jupyterhub-platform:${secretKey}: is stored in plaintext; set it with \`pulumi config set --secret ${secretKey} <value>\``,
+            ]);
+        });
+        it(`${stack} is valid once the secret is set with --secret`, () => {
+            const result = parse(stackValues(stack), [secretKey]);
+            assert.ok(result.ok, problemsOf(result).join("\n"));
+        });
+    }
+
+    it("prod expresses the brief's Kubernetes deployment numbers", () => {
+        const result = parse(stackValues("prod"), ["images.registry.password"]);
+        assert.ok(result.ok);
+        const { singleuser, hub } = result.config;
+        assert.equal(singleuser.homeSizeBytes, 500 * 2 ** 20);
+        assert.equal(singleuser.memLimitBytes, 128e6);
+        assert.equal(singleuser.memGuaranteeBytes, 128e6);
+        assert.equal(singleuser.cpuLimit, 0.5);
+        assert.equal(hub.cull.timeoutSeconds, 300);
+        assert.equal(hub.publicUrl, "https://jupyter.example.org");
+        assert.equal(hub.auth.cas?.serviceUrl, "https://jupyter.example.org/hub/login");
+    });
+});

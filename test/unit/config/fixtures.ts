@@ -1,0 +1,48 @@
+/** Raw stack configs used across config tests: each is valid on its own. */
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { parseConfig, type ParseResult } from "../../../config/parse";
+
+export const SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAmockmockmockmockmockmockmockmockmockmock ops@example.org";
+
+export const LOCAL: Record<string, string> = {};
+
+export const DOCKER_VM: Record<string, string> = {
+    topology: "docker-vm",
+    "hub.domain": "hub.example.org",
+    "openstack.cloud": "university",
+    "openstack.externalNetwork": "public",
+    "openstack.sshPublicKey": SSH_KEY,
+    "openstack.adminCidrs": JSON.stringify(["192.0.2.0/24"]),
+};
+
+export const KUBERNETES: Record<string, string> = {
+    ...DOCKER_VM,
+    topology: "kubernetes",
+    "images.registry.server": "registry.example.org",
+    "images.registry.username": "robot",
+    "images.registry.password": "s3cret",
+};
+
+export const DEFAULT_SECRETS = ["images.registry.password"];
+
+export function parse(
+    values: Record<string, string>,
+    secretKeys: string[] = DEFAULT_SECRETS,
+    env: Record<string, string> = {},
+): ParseResult {
+    return parseConfig(
+        { values, secretKeys: new Set(secretKeys) },
+        {
+            project: "jupyterhub-platform",
+            stack: "unit",
+            makeSecret: (_key, value) => pulumi.secret(value),
+            projectDir: path.resolve(__dirname, "../../.."),
+            env,
+        },
+    );
+}
+
+export function problemsOf(result: ParseResult): string[] {
+    return result.ok ? [] : result.problems;
+}

@@ -1,0 +1,36 @@
+/** loadStackConfig() through the Pulumi runtime: secrets stay secret, bad config stops the program. */
+import { strict as assert } from "assert";
+import { ConfigValidationError, loadStackConfig } from "../../../config";
+import { isSecret, setup, valueOf } from "../harness";
+
+describe("loadStackConfig", () => {
+    it("returns a frozen typed config with secrets as secret Outputs", async () => {
+        await setup(
+            { "hub.auth.type": "github", "hub.auth.oauth.clientId": "abc", "hub.auth.oauth.clientSecret": "shh", "hub.adminUsers": '["alice"]' },
+            { secretKeys: ["hub.auth.oauth.clientSecret"] },
+        );
+        const config = loadStackConfig();
+        assert.equal(config.topology, "local");
+        assert.deepEqual(config.hub.adminUsers, ["alice"]);
+        assert.ok(Object.isFrozen(config) && Object.isFrozen(config.hub) && Object.isFrozen(config.hub.adminUsers));
+        const secret = config.hub.auth.oauth?.clientSecret;
+        assert.ok(secret);
+        assert.equal(await isSecret(secret), true);
+        assert.equal(await valueOf(secret), "shh");
+        assert.ok(!JSON.stringify(config).includes("shh"), "secret leaked into the plain config object");
+    });
+
+    it("throws one error listing every problem before any resource exists", async () => {
+        const mocks = await setup({ topology: "swarm", "singleuser.memory.limit": "2GB", "hub.auth.oauth.clientSecret": "plain" });
+        assert.throws(
+            () => loadStackConfig(),
+            (e: unknown) =>
+                e instanceof ConfigValidationError &&
+                e.problems.length === 3 &&
+                /Invalid stack configuration \(3 problems\); nothing was created/.test(e.message) &&
+                e.message.includes('jupyterhub-platform:topology: unknown value; got "swarm"') &&
+                e.message.includes("jupyterhub-platform:hub.auth.oauth.clientSecret: is stored in plaintext"),
+        );
+        assert.equal(mocks.resources.length, 0);
+    });
+});

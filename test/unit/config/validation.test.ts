@@ -1,0 +1,732 @@
+/**
+ * Table-driven: each bad input must fail validation with a message that names the key (fully
+ * qualified, as `pulumi config set` takes it) and says what is wrong or what is allowed.
+ */
+import { strict as assert } from "assert";
+import { DOCKER_VM, KUBERNETES, LOCAL, parse, problemsOf, SSH_KEY } from "./fixtures";
+
+interface Case {
+    name: string;
+    base: Record<string, string>;
+    set: Record<string, string>;
+    secret?: string[];
+    key: string;
+    says: RegExp;
+}
+
+const list = (...items: string[]): string => JSON.stringify(items);
+const OAUTH_OK = { "hub.auth.oauth.clientId": "abc", "hub.auth.oauth.clientSecret": "xyz" };
+const SECRETS = [
+    "images.registry.password",
+    "hub.auth.oauth.clientSecret",
+    "hub.tls.certificate",
+    "hub.tls.key",
+    "hub.db.url",
+    "hub.auth.ldap.searchPassword",
+];
+
+const CASES: Case[] = [
+    // types and enums
+    {
+        name: "unknown topology",
+        base: LOCAL,
+        set: { topology: "swarm" },
+        key: "topology",
+        says: /got "swarm"; allowed: local \| docker-vm \| kubernetes/,
+    },
+    {
+        name: "unknown authenticator",
+        base: LOCAL,
+        set: { "hub.auth.type": "saml" },
+        key: "hub.auth.type",
+        says: /unknown value; got "saml"; allowed: dummy \| native/,
+    },
+    {
+        name: "unknown TLS mode",
+        base: LOCAL,
+        set: { "hub.tls.mode": "acme" },
+        key: "hub.tls.mode",
+        says: /got "acme"; allowed: none \| letsencrypt \| manual/,
+    },
+    {
+        name: "non-integer timeout",
+        base: LOCAL,
+        set: { "hub.cull.timeout": "1h" },
+        key: "hub.cull.timeout",
+        says: /not an integer; got "1h"/,
+    },
+    {
+        name: "zero cull timeout",
+        base: LOCAL,
+        set: { "hub.cull.timeout": "0" },
+        key: "hub.cull.timeout",
+        says: /out of range; got 0; allowed: a positive number of seconds/,
+    },
+    {
+        name: "negative cull interval",
+        base: LOCAL,
+        set: { "hub.cull.every": "-5" },
+        key: "hub.cull.every",
+        says: /got -5; allowed: a positive number of seconds/,
+    },
+    {
+        name: "zero start timeout",
+        base: LOCAL,
+        set: { "singleuser.startTimeout": "0" },
+        key: "singleuser.startTimeout",
+        says: /got 0; allowed: a positive number/,
+    },
+    {
+        name: "boolean spelled yes",
+        base: LOCAL,
+        set: { "hub.cull.enabled": "yes" },
+        key: "hub.cull.enabled",
+        says: /not a boolean; got "yes"; allowed: true \| false/,
+    },
+    {
+        name: "list given as a string",
+        base: LOCAL,
+        set: { "hub.adminUsers": "alice" },
+        key: "hub.adminUsers",
+        says: /not a list of strings; got "alice"/,
+    },
+    {
+        name: "negative spawn limit",
+        base: LOCAL,
+        set: { "hub.concurrentSpawnLimit": "-1" },
+        key: "hub.concurrentSpawnLimit",
+        says: /got -1; allowed: 0 \(unlimited\)/,
+    },
+    {
+        name: "port out of range",
+        base: LOCAL,
+        set: { "hub.port": "70000" },
+        key: "hub.port",
+        says: /got 70000; allowed: an integer from 1 to 65535/,
+    },
+    // quantities
+    {
+        name: "memory 2GB",
+        base: LOCAL,
+        set: { "singleuser.memory.limit": "2GB" },
+        key: "singleuser.memory.limit",
+        says: /not a size; got "2GB"; allowed: a Kubernetes quantity/,
+    },
+    {
+        name: "memory with a space",
+        base: LOCAL,
+        set: { "singleuser.memory.limit": "2 G" },
+        key: "singleuser.memory.limit",
+        says: /got "2 G"/,
+    },
+    {
+        name: "memory too small",
+        base: LOCAL,
+        set: { "singleuser.memory.limit": "32Mi" },
+        key: "singleuser.memory.limit",
+        says: /got "32Mi"; allowed: at least 64Mi/,
+    },
+    {
+        name: "memory guarantee above limit",
+        base: LOCAL,
+        set: { "singleuser.memory.limit": "1G", "singleuser.memory.guarantee": "2Gi" },
+        key: "singleuser.memory.guarantee",
+        says: /guarantee above limit; got "2Gi"; allowed: at most singleuser.memory.limit \(1G\)/,
+    },
+    {
+        name: "cpu in words",
+        base: LOCAL,
+        set: { "singleuser.cpu.limit": "two" },
+        key: "singleuser.cpu.limit",
+        says: /not a CPU amount; got "two"/,
+    },
+    {
+        name: "cpu zero",
+        base: LOCAL,
+        set: { "singleuser.cpu.limit": "0" },
+        key: "singleuser.cpu.limit",
+        says: /got "0"; allowed: .*at least 0.001/,
+    },
+    {
+        name: "cpu guarantee above limit",
+        base: LOCAL,
+        set: { "singleuser.cpu.limit": "500m", "singleuser.cpu.guarantee": "1" },
+        key: "singleuser.cpu.guarantee",
+        says: /guarantee above limit; got "1"/,
+    },
+    {
+        name: "home quota GiB spelling",
+        base: LOCAL,
+        set: { "singleuser.home.quota": "1GiB" },
+        key: "singleuser.home.quota",
+        says: /not a size; got "1GiB"/,
+    },
+    {
+        name: "home quota above size",
+        base: LOCAL,
+        set: { "singleuser.home.size": "500Mi", "singleuser.home.quota": "1Gi" },
+        key: "singleuser.home.quota",
+        says: /quota above the home's capacity; got "1Gi"; allowed: at most singleuser.home.size \(500Mi\)/,
+    },
+    {
+        name: "db volume size nonsense",
+        base: LOCAL,
+        set: { "hub.db.volumeSize": "big" },
+        key: "hub.db.volumeSize",
+        says: /not a size; got "big"/,
+    },
+    // single-user settings
+    {
+        name: "prebuilt image by tag",
+        base: LOCAL,
+        set: { "singleuser.image": "jupyter/scipy-notebook:latest" },
+        key: "singleuser.image",
+        says: /a mutable tag; got "jupyter\/scipy-notebook:latest"; allowed: an image pinned by digest/,
+    },
+    {
+        name: "default URL without slash",
+        base: LOCAL,
+        set: { "singleuser.defaultUrl": "lab" },
+        key: "singleuser.defaultUrl",
+        says: /got "lab"; allowed: a path starting with \//,
+    },
+    {
+        name: "shared volume without path",
+        base: LOCAL,
+        set: { "singleuser.sharedVolumes": list("software") },
+        key: "singleuser.sharedVolumes",
+        says: /got "software"; allowed: entries `name:\/absolute\/path`/,
+    },
+    {
+        name: "shared volume over home",
+        base: LOCAL,
+        set: { "singleuser.sharedVolumes": list("software:/home/jovyan") },
+        key: "singleuser.sharedVolumes",
+        says: /allowed: a mount path other than \/ and the home/,
+    },
+    {
+        name: "env entry without value",
+        base: LOCAL,
+        set: { "singleuser.env": list("DEBUG") },
+        key: "singleuser.env",
+        says: /got "DEBUG"; allowed: entries `NAME=value`/,
+    },
+    {
+        name: "env reserved name",
+        base: LOCAL,
+        set: { "singleuser.env": list("JUPYTERHUB_API_TOKEN=x") },
+        key: "singleuser.env",
+        says: /reserved for JupyterHub/,
+    },
+    {
+        name: "profile without name",
+        base: LOCAL,
+        set: { "singleuser.profiles": list("slug=big;memory=4G") },
+        key: "singleuser.profiles",
+        says: /name is required/,
+    },
+    {
+        name: "profile unknown field",
+        base: LOCAL,
+        set: { "singleuser.profiles": list("slug=big;name=Big;gpu=1") },
+        key: "singleuser.profiles",
+        says: /unknown or repeated field "gpu"/,
+    },
+    {
+        name: "profile duplicate slug",
+        base: LOCAL,
+        set: { "singleuser.profiles": list("slug=a;name=A", "slug=a;name=B") },
+        key: "singleuser.profiles",
+        says: /slug "a" is used twice/,
+    },
+    {
+        name: "profile bad memory",
+        base: LOCAL,
+        set: { "singleuser.profiles": list("slug=a;name=A;memory=4GB") },
+        key: "singleuser.profiles",
+        says: /memory must be a Kubernetes quantity/,
+    },
+    {
+        name: "git repository over ssh",
+        base: LOCAL,
+        set: { "singleuser.gitRepository": "git@github.com:org/course.git" },
+        key: "singleuser.gitRepository",
+        says: /allowed: an http\(s\) URL/,
+    },
+    // hub
+    {
+        name: "domain given as URL",
+        base: LOCAL,
+        set: { "hub.domain": "https://hub.example.org" },
+        key: "hub.domain",
+        says: /a host name, not a URL/,
+    },
+    {
+        name: "local bound to all interfaces",
+        base: LOCAL,
+        set: { "hub.bindAddress": "0.0.0.0" },
+        key: "hub.bindAddress",
+        says: /publishes the hub on loopback only; got "0.0.0.0"/,
+    },
+    {
+        name: "letsencrypt on local",
+        base: LOCAL,
+        set: { "hub.tls.mode": "letsencrypt", "hub.domain": "hub.example.org", "hub.tls.contactEmail": "a@example.org" },
+        key: "hub.tls.mode",
+        says: /Let's Encrypt cannot reach a hub on 127.0.0.1/,
+    },
+    {
+        name: "letsencrypt without domain",
+        base: { ...DOCKER_VM, "hub.domain": "" },
+        set: { "hub.tls.mode": "letsencrypt", "hub.tls.contactEmail": "a@example.org" },
+        key: "hub.domain",
+        says: /is required with hub.tls.mode letsencrypt/,
+    },
+    {
+        name: "letsencrypt without e-mail",
+        base: DOCKER_VM,
+        set: { "hub.tls.mode": "letsencrypt" },
+        key: "hub.tls.contactEmail",
+        says: /is required with hub.tls.mode letsencrypt/,
+    },
+    {
+        name: "letsencrypt with bad e-mail",
+        base: DOCKER_VM,
+        set: { "hub.tls.mode": "letsencrypt", "hub.tls.contactEmail": "admin" },
+        key: "hub.tls.contactEmail",
+        says: /got "admin"; allowed: an e-mail address/,
+    },
+    {
+        name: "manual TLS without certificate",
+        base: DOCKER_VM,
+        set: { "hub.tls.mode": "manual" },
+        key: "hub.tls.certificate",
+        says: /is required with hub.tls.mode manual/,
+    },
+    {
+        name: "manual TLS key not PEM",
+        base: DOCKER_VM,
+        set: { "hub.tls.mode": "manual", "hub.tls.certificate": "-----BEGIN CERTIFICATE-----x", "hub.tls.key": "nope" },
+        secret: SECRETS,
+        key: "hub.tls.key",
+        says: /not PEM; got \(secret value\)/,
+    },
+    {
+        name: "admin user with a space",
+        base: LOCAL,
+        set: { "hub.adminUsers": list("jane doe") },
+        key: "hub.adminUsers",
+        says: /got "jane doe"/,
+    },
+    {
+        name: "groups with the dummy authenticator",
+        base: LOCAL,
+        set: { "hub.allowedGroups": list("staff") },
+        key: "hub.allowedGroups",
+        says: /the dummy authenticator has no groups/,
+    },
+    {
+        name: "missing logo file",
+        base: LOCAL,
+        set: { "hub.logo": "branding/missing.png" },
+        key: "hub.logo",
+        says: /no file at .*branding\/missing.png/,
+    },
+    {
+        name: "empty page title",
+        base: LOCAL,
+        set: { "hub.pageTitle": "" },
+        key: "hub.pageTitle",
+        says: /got ""; allowed: 1 to 100 characters/,
+    },
+    // authenticators
+    {
+        name: "github without client id",
+        base: LOCAL,
+        set: { "hub.auth.type": "github", "hub.auth.oauth.clientSecret": "x" },
+        secret: SECRETS,
+        key: "hub.auth.oauth.clientId",
+        says: /is required with hub.auth.type github/,
+    },
+    {
+        name: "github without client secret",
+        base: LOCAL,
+        set: { "hub.auth.type": "github", "hub.auth.oauth.clientId": "abc" },
+        key: "hub.auth.oauth.clientSecret",
+        says: /is required with hub.auth.type github/,
+    },
+    {
+        name: "client secret in plaintext",
+        base: LOCAL,
+        set: { "hub.auth.type": "github", ...OAUTH_OK },
+        secret: [],
+        key: "hub.auth.oauth.clientSecret",
+        says: /is stored in plaintext; set it with `pulumi config set --secret/,
+    },
+    {
+        name: "OAuth on a VM without domain",
+        base: { ...DOCKER_VM, "hub.domain": "" },
+        set: { "hub.auth.type": "google", ...OAUTH_OK },
+        secret: SECRETS,
+        key: "hub.domain",
+        says: /is required for the OAuth callback on topology docker-vm/,
+    },
+    {
+        name: "generic OAuth without endpoints",
+        base: LOCAL,
+        set: { "hub.auth.type": "generic-oauth", ...OAUTH_OK },
+        secret: SECRETS,
+        key: "hub.auth.oauth.tokenUrl",
+        says: /is required with hub.auth.type generic-oauth/,
+    },
+    {
+        name: "generic OAuth endpoint over http",
+        base: LOCAL,
+        set: { "hub.auth.type": "generic-oauth", ...OAUTH_OK, "hub.auth.oauth.authorizeUrl": "http://idp/auth" },
+        secret: SECRETS,
+        key: "hub.auth.oauth.authorizeUrl",
+        says: /got "http:\/\/idp\/auth"; allowed: a URL starting with https:\/\//,
+    },
+    {
+        name: "CAS without login URL",
+        base: DOCKER_VM,
+        set: { "hub.auth.type": "cas", "hub.auth.cas.serviceValidateUrl": "https://cas.example.org/cas/p3/serviceValidate" },
+        key: "hub.auth.cas.loginUrl",
+        says: /is required with hub.auth.type cas/,
+    },
+    {
+        name: "LDAP without server",
+        base: LOCAL,
+        set: { "hub.auth.type": "ldap", "hub.auth.ldap.bindDnTemplates": list("uid={username},dc=x") },
+        key: "hub.auth.ldap.serverAddress",
+        says: /is required with hub.auth.type ldap/,
+    },
+    {
+        name: "LDAP template without placeholder",
+        base: LOCAL,
+        set: {
+            "hub.auth.type": "ldap",
+            "hub.auth.ldap.serverAddress": "ldap.example.org",
+            "hub.auth.ldap.bindDnTemplates": list("uid=admin,dc=x"),
+        },
+        key: "hub.auth.ldap.bindDnTemplates",
+        says: /allowed: DN templates containing \{username\}/,
+    },
+    {
+        name: "LDAP lookup without search user",
+        base: LOCAL,
+        set: {
+            "hub.auth.type": "ldap",
+            "hub.auth.ldap.serverAddress": "ldap.example.org",
+            "hub.auth.ldap.lookupDn": "true",
+            "hub.auth.ldap.userSearchBase": "ou=people,dc=x",
+        },
+        key: "hub.auth.ldap.searchUser",
+        says: /is required with hub.auth.ldap.lookupDn true/,
+    },
+    // database
+    {
+        name: "external database without URL",
+        base: LOCAL,
+        set: { "hub.db.type": "external" },
+        key: "hub.db.url",
+        says: /is required with hub.db.type external/,
+    },
+    {
+        name: "external database bad URL",
+        base: LOCAL,
+        set: { "hub.db.type": "external", "hub.db.url": "oracle://db" },
+        secret: SECRETS,
+        key: "hub.db.url",
+        says: /got \(secret value\); allowed: an SQLAlchemy URL/,
+    },
+    // images
+    {
+        name: "registry without password",
+        base: LOCAL,
+        set: { "images.registry.server": "registry.example.org", "images.registry.username": "robot" },
+        key: "images.registry.password",
+        says: /is required when images.registry.server is set/,
+    },
+    {
+        name: "registry with scheme",
+        base: KUBERNETES,
+        set: { "images.registry.server": "https://registry.example.org" },
+        key: "images.registry.server",
+        says: /allowed: a registry host\[:port\]/,
+    },
+    {
+        name: "registry password in plaintext",
+        base: KUBERNETES,
+        set: {},
+        secret: [],
+        key: "images.registry.password",
+        says: /is stored in plaintext/,
+    },
+    {
+        name: "kubernetes without registry",
+        base: { ...KUBERNETES, "images.registry.server": "", "images.registry.username": "", "images.registry.password": "" },
+        set: {},
+        key: "images.registry.server",
+        says: /is required for topology kubernetes/,
+    },
+    {
+        name: "unknown tag scheme",
+        base: LOCAL,
+        set: { "images.tagScheme": "latest" },
+        key: "images.tagScheme",
+        says: /got "latest"; allowed: date-hash \| hash/,
+    },
+    {
+        name: "apt package with shell syntax",
+        base: LOCAL,
+        set: { "images.singleuser.aptPackages": list("curl; rm -rf /") },
+        key: "images.singleuser.aptPackages",
+        says: /no spaces or shell syntax/,
+    },
+    {
+        name: "uppercase repository",
+        base: LOCAL,
+        set: { "images.repository": "My/Images" },
+        key: "images.repository",
+        says: /got "My\/Images"/,
+    },
+    // OpenStack
+    {
+        name: "docker-vm without credentials",
+        base: { ...DOCKER_VM, "openstack.cloud": "" },
+        set: {},
+        key: "openstack.cloud",
+        says: /or openstack.authUrl is required for topology docker-vm/,
+    },
+    {
+        name: "auth URL without password",
+        base: { ...DOCKER_VM, "openstack.cloud": "" },
+        set: { "openstack.authUrl": "https://keystone.example.org:5000/v3", "openstack.username": "ops" },
+        key: "openstack.authUrl",
+        says: /needs credentials/,
+    },
+    {
+        name: "docker-vm without external network",
+        base: { ...DOCKER_VM, "openstack.externalNetwork": "" },
+        set: {},
+        key: "openstack.externalNetwork",
+        says: /is required for topology docker-vm/,
+    },
+    {
+        name: "docker-vm without SSH key",
+        base: { ...DOCKER_VM, "openstack.sshPublicKey": "" },
+        set: {},
+        key: "openstack.sshPublicKey",
+        says: /is required for topology docker-vm/,
+    },
+    {
+        name: "SSH key that is a private key",
+        base: DOCKER_VM,
+        set: { "openstack.sshPublicKey": "-----BEGIN OPENSSH PRIVATE KEY-----" },
+        key: "openstack.sshPublicKey",
+        says: /allowed: one OpenSSH public key line/,
+    },
+    {
+        name: "no admin CIDRs",
+        base: { ...DOCKER_VM, "openstack.adminCidrs": "[]" },
+        set: {},
+        key: "openstack.adminCidrs",
+        says: /needs at least one CIDR/,
+    },
+    {
+        name: "admin CIDR prefix 33",
+        base: DOCKER_VM,
+        set: { "openstack.adminCidrs": list("192.0.2.0/33") },
+        key: "openstack.adminCidrs",
+        says: /prefix must be 0-32; got "192.0.2.0\/33"/,
+    },
+    {
+        name: "admin CIDR with host bits",
+        base: DOCKER_VM,
+        set: { "openstack.adminCidrs": list("192.0.2.7/24") },
+        key: "openstack.adminCidrs",
+        says: /host bits are set/,
+    },
+    {
+        name: "even control plane",
+        base: KUBERNETES,
+        set: { "openstack.nodes.controlPlane": "2" },
+        secret: SECRETS,
+        key: "openstack.nodes.controlPlane",
+        says: /etcd needs an odd number.*allowed: 1, 3 or 5/,
+    },
+    {
+        name: "no workers",
+        base: KUBERNETES,
+        set: { "openstack.nodes.workers": "0" },
+        secret: SECRETS,
+        key: "openstack.nodes.workers",
+        says: /got 0; allowed: an integer from 1 to 500/,
+    },
+    {
+        name: "storage nodes not replica-3",
+        base: KUBERNETES,
+        set: { "openstack.nodes.storage": "2" },
+        secret: SECRETS,
+        key: "openstack.nodes.storage",
+        says: /allowed: 1 \(no replication\) or a multiple of 3/,
+    },
+    {
+        name: "tiny docker volume",
+        base: DOCKER_VM,
+        set: { "openstack.volumes.dockerGb": "5" },
+        key: "openstack.volumes.dockerGb",
+        says: /allowed: a size in GB from 10/,
+    },
+    // Kubernetes
+    {
+        name: "kubernetes version latest",
+        base: KUBERNETES,
+        set: { "kubernetes.version": "latest" },
+        secret: SECRETS,
+        key: "kubernetes.version",
+        says: /got "latest"; allowed: a release x.y.z, 1.31.0 or newer/,
+    },
+    {
+        name: "kubernetes too old",
+        base: KUBERNETES,
+        set: { "kubernetes.version": "1.27.3" },
+        secret: SECRETS,
+        key: "kubernetes.version",
+        says: /got "1.27.3"/,
+    },
+    {
+        name: "unknown calico mode",
+        base: KUBERNETES,
+        set: { "kubernetes.calico.mode": "flannel" },
+        secret: SECRETS,
+        key: "kubernetes.calico.mode",
+        says: /got "flannel"; allowed: ipip \| vxlan \| bgp/,
+    },
+    {
+        name: "pod CIDR overlaps service CIDR",
+        base: KUBERNETES,
+        set: { "kubernetes.podCidr": "10.96.0.0/16" },
+        secret: SECRETS,
+        key: "kubernetes.serviceCidr",
+        says: /overlapping CIDRs; got "10.96.0.0\/12"; allowed: a range that does not overlap kubernetes.podCidr/,
+    },
+    {
+        name: "pod CIDR overlaps node network",
+        base: KUBERNETES,
+        set: { "kubernetes.podCidr": "10.20.0.0/16" },
+        secret: SECRETS,
+        key: "kubernetes.podCidr",
+        says: /does not overlap openstack.networkCidr \(10.20.0.0\/24\)/,
+    },
+    {
+        name: "invalid pod CIDR",
+        base: KUBERNETES,
+        set: { "kubernetes.podCidr": "192.168.0.0" },
+        secret: SECRETS,
+        key: "kubernetes.podCidr",
+        says: /missing \/prefix/,
+    },
+    {
+        name: "bad node selector",
+        base: KUBERNETES,
+        set: { "kubernetes.userNodeSelector": list("purpose") },
+        secret: SECRETS,
+        key: "kubernetes.userNodeSelector",
+        says: /allowed: node labels `key=value`/,
+    },
+    {
+        name: "bad namespace",
+        base: KUBERNETES,
+        set: { "kubernetes.namespace": "Jupyter_Hub" },
+        secret: SECRETS,
+        key: "kubernetes.namespace",
+        says: /allowed: a DNS label/,
+    },
+    // keys
+    {
+        name: "misspelt key",
+        base: LOCAL,
+        set: { "hub.domian": "hub.example.org" },
+        key: "hub.domian",
+        says: /unknown key; did you mean jupyterhub-platform:hub.domain\?/,
+    },
+    {
+        name: "key without its group",
+        base: LOCAL,
+        set: { adminUsers: list("alice") },
+        key: "adminUsers",
+        says: /did you mean jupyterhub-platform:hub.adminUsers\?/,
+    },
+    {
+        name: "kubernetes setting on local",
+        base: LOCAL,
+        set: { "kubernetes.calico.mode": "bgp" },
+        key: "kubernetes.calico.mode",
+        says: /has no effect with topology local/,
+    },
+];
+
+describe("config validation: bad inputs", () => {
+    it("has at least 40 cases", () => {
+        assert.ok(CASES.length >= 40, `only ${CASES.length} cases`);
+    });
+
+    for (const c of CASES) {
+        it(`rejects ${c.name}`, () => {
+            const problems = problemsOf(parse({ ...c.base, ...c.set }, c.secret));
+            const fq = `jupyterhub-platform:${c.key}:`;
+            const match = problems.find((p) => p.startsWith(fq) && c.says.test(p));
+            assert.ok(match, `expected a problem for ${fq} matching ${c.says}; got:\n${problems.join("\n") || "(valid)"}`);
+        });
+    }
+
+    it("reports every problem of a stack at once", () => {
+        const problems = problemsOf(
+            parse({ topology: "swarm", "hub.cull.timeout": "0", "singleuser.memory.limit": "2GB", "hub.domian": "x" }),
+        );
+        assert.equal(problems.length, 4, problems.join("\n"));
+    });
+
+    it("never echoes a secret value", () => {
+        const problems = problemsOf(parse({ "hub.db.type": "external", "hub.db.url": "oracle://user:hunter2@db" }, ["hub.db.url"]));
+        assert.equal(problems.length, 1);
+        assert.ok(!problems[0].includes("hunter2"), problems[0]);
+    });
+
+    it("accepts the fixture stacks as they are", () => {
+        for (const [name, values] of Object.entries({ LOCAL, DOCKER_VM, KUBERNETES })) {
+            const result = parse(values);
+            assert.ok(result.ok, `${name}: ${problemsOf(result).join("\n")}`);
+        }
+    });
+
+    it("accepts OpenStack credentials from the environment", () => {
+        const result = parse({ ...DOCKER_VM, "openstack.cloud": "" }, [], { OS_CLOUD: "university" });
+        assert.ok(result.ok, problemsOf(result).join("\n"));
+    });
+
+    it("accepts a complete production-like stack", () => {
+        const result = parse(
+            {
+                ...KUBERNETES,
+                "hub.auth.type": "cas",
+                "hub.auth.cas.loginUrl": "https://cas.example.org/cas/login",
+                "hub.auth.cas.serviceValidateUrl": "https://cas.example.org/cas/p3/serviceValidate",
+                "hub.tls.mode": "letsencrypt",
+                "hub.tls.contactEmail": "ops@example.org",
+                "singleuser.memory.limit": "128M",
+                "singleuser.memory.guarantee": "128M",
+                "singleuser.cpu.limit": "0.5",
+                "singleuser.home.size": "500Mi",
+                "singleuser.home.quota": "500Mi",
+                "hub.cull.timeout": "300",
+                "openstack.sshPublicKey": SSH_KEY,
+                "singleuser.profiles": list("slug=small;name=Small;memory=1G;cpu=1;default=true", "slug=large;name=Large;memory=4Gi;cpu=2"),
+            },
+            ["images.registry.password"],
+        );
+        assert.ok(result.ok, problemsOf(result).join("\n"));
+    });
+});
