@@ -5,13 +5,15 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig } from "./parse";
+import { flattenRuntimeConfig } from "./runtime";
 import { PROJECT } from "./schema";
 import type { PlatformConfig } from "./types";
 
 export { parseConfig } from "./parse";
 export type { PlatformConfig } from "./types";
 
-export class ConfigValidationError extends Error {
+/** A RunError: the engine prints the message alone, without a stack trace, and stops. */
+export class ConfigValidationError extends pulumi.RunError {
     constructor(readonly problems: readonly string[]) {
         super(
             `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was created:\n` +
@@ -19,12 +21,6 @@ export class ConfigValidationError extends Error {
         );
         this.name = "ConfigValidationError";
     }
-}
-
-/** Keys of the project namespace that the engine marked secret. */
-function secretKeys(prefix: string): Set<string> {
-    const list = secretKeysFromStore();
-    return new Set(list.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length)));
 }
 
 /** The SDK keeps this list internal (isConfigSecret); it is what the language host passes in. */
@@ -37,24 +33,15 @@ function secretKeysFromStore(): string[] {
 }
 
 export function loadStackConfig(projectDir: string = path.resolve(__dirname, "..")): PlatformConfig {
-    const prefix = `${PROJECT}:`;
-    const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries(pulumi.runtime.allConfig())) {
-        if (k.startsWith(prefix)) {
-            values[k.slice(prefix.length)] = v;
-        }
-    }
-    const cfg = new pulumi.Config(PROJECT);
-    const result = parseConfig(
-        { values, secretKeys: secretKeys(prefix) },
-        {
-            project: PROJECT,
-            stack: pulumi.getStack(),
-            makeSecret: (key) => cfg.requireSecret(key),
-            projectDir,
-            env: process.env,
-        },
-    );
+    const raw = flattenRuntimeConfig(pulumi.runtime.allConfig(), secretKeysFromStore(), PROJECT);
+    const result = parseConfig(raw, {
+        project: PROJECT,
+        stack: pulumi.getStack(),
+        // The value was read from the engine's config; wrapping it keeps it secret from here on.
+        makeSecret: (_key, value) => pulumi.secret(value),
+        projectDir,
+        env: process.env,
+    });
     if (!result.ok) {
         throw new ConfigValidationError(result.problems);
     }

@@ -52,11 +52,10 @@ function outputsFor(args: pulumi.runtime.MockResourceArgs): Record<string, unkno
     switch (args.type) {
         case "random:index/randomPassword:RandomPassword":
             return { result: `mock-password-${args.name}` };
-        case "docker:index/image:Image":
-            return {
-                repoDigest: `${String(args.inputs.imageName ?? args.name)}@sha256:${"0".repeat(64)}`,
-                imageName: args.inputs.imageName,
-            };
+        case "docker:index/remoteImage:RemoteImage":
+            return { imageId: `sha256:${"1".repeat(64)}` };
+        case "docker:index/registryImage:RegistryImage":
+            return { sha256Digest: `sha256:${"2".repeat(64)}` };
         default:
             return {};
     }

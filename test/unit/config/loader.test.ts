@@ -6,7 +6,12 @@ import { isSecret, setup, valueOf } from "../harness";
 describe("loadStackConfig", () => {
     it("returns a frozen typed config with secrets as secret Outputs", async () => {
         await setup(
-            { "hub.auth.type": "github", "hub.auth.oauth.clientId": "abc", "hub.auth.oauth.clientSecret": "shh", "hub.adminUsers": '["alice"]' },
+            {
+                "hub.auth.type": "github",
+                "hub.auth.oauth.clientId": "abc",
+                "hub.auth.oauth.clientSecret": "shh",
+                "hub.adminUsers": '["alice"]',
+            },
             { secretKeys: ["hub.auth.oauth.clientSecret"] },
         );
         const config = loadStackConfig();
@@ -32,5 +37,15 @@ describe("loadStackConfig", () => {
                 e.message.includes("jupyterhub-platform:hub.auth.oauth.clientSecret: is stored in plaintext"),
         );
         assert.equal(mocks.resources.length, 0);
+    });
+});
+
+describe("loadStackConfig with the engine's nested defaults", () => {
+    it("reads defaults applied as config paths and flat overrides together", async () => {
+        await setup({ hub: JSON.stringify({ port: 8000, pageTitle: "JupyterHub", cull: { timeout: 3600 } }), "hub.port": "9000" });
+        const config = loadStackConfig();
+        assert.equal(config.hub.port, 9000);
+        assert.equal(config.hub.cull.timeoutSeconds, 3600);
+        assert.equal(config.hub.publicUrl, "http://127.0.0.1:9000");
     });
 });

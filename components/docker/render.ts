@@ -1,0 +1,216 @@
+/**
+ * Pure renderers for the Docker topology (local and docker-vm): names, labels, the proxy's
+ * command line, published ports, the hub's environment and the hub document's docker block.
+ * Components only wire these into resources; tests call them directly.
+ */
+import * as path from "path";
+import type { PlatformConfig } from "../../config/types";
+import { HUB_API_PORT, HUB_SECRET_ENV, type DockerSpawnerBlock } from "../hub/hubDocument";
+
+/** Ports configurable-http-proxy listens on inside its container (unprivileged). */
+export const PROXY_HTTP_PORT = 8000;
+export const PROXY_HTTPS_PORT = 8443;
+export const PROXY_API_PORT = 8001;
+
+/** Where the hub keeps sqlite (a named volume mounted here; owned by the hub user in the image). */
+export const HUB_DATA_DIR = "/srv/jupyterhub/data";
+export const HUB_SQLITE_PATH = `${HUB_DATA_DIR}/jupyterhub.sqlite`;
+
+/** Where TLS files are bind-mounted into the proxy container. */
+export const PROXY_TLS_DIR = "/etc/proxy-tls";
+
+export const LABEL_PREFIX = "org.jupyterhub-platform";
+
+export interface ProxyTls {
+    /** Host paths (on the Docker engine's machine) of the PEM certificate chain and key. */
+    certPath: string;
+    keyPath: string;
+    /** Also publish port 80 and redirect it to HTTPS (default true). */
+    redirectHttp?: boolean;
+}
+
+export interface DockerNames {
+    /** Prefix shared by every object of this stack on the engine. */
+    base: string;
+    network: string;
+    hubContainer: string;
+    proxyContainer: string;
+    hubDbVolume: string;
+    /** DockerSpawner.prefix: user containers are `<userContainerPrefix>-<escaped name>`. */
+    userContainerPrefix: string;
+    /** Prefix of per-user home volumes; the escaped user name follows. */
+    userVolumePrefix: string;
+}
+
+/** Docker object names allow [a-zA-Z0-9][a-zA-Z0-9_.-]; keep to lower case and dashes. */
+export function sanitizeName(s: string): string {
+    const cleaned = s
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/^-|-$/g, "");
+    return cleaned || "default";
+}
+
+export function dockerNames(config: PlatformConfig): DockerNames {
+    const base = `jupyterhub-${sanitizeName(config.stack)}`;
+    return {
+        base,
+        network: `${base}-net`,
+        hubContainer: `${base}-hub`,
+        proxyContainer: `${base}-proxy`,
+        hubDbVolume: `${base}-hub-data`,
+        userContainerPrefix: `${base}-user`,
+        userVolumePrefix: `${base}-home-`,
+    };
+}
+
+/**
+ * DockerSpawner's default escaping of a user name for container and volume names (escapism with
+ * safe characters a-z0-9, escape character '-', each other UTF-8 byte as -XX, then lower-cased).
+ * Mirrors `DockerSpawner._escape` so the program and tests know the volume DockerSpawner creates.
+ */
+export function dockerSpawnerEscape(name: string): string {
+    const safe = /^[a-z0-9]$/;
+    let out = "";
+    for (const ch of name) {
+        if (safe.test(ch)) {
+            out += ch;
+        } else {
+            for (const byte of Buffer.from(ch, "utf8")) {
+                out += "-" + byte.toString(16).toUpperCase().padStart(2, "0");
+            }
+        }
+    }
+    return out.toLowerCase();
+}
+
+/** Name of the home volume DockerSpawner creates for `user`. */
+export function userHomeVolumeName(config: PlatformConfig, user: string): string {
+    return dockerNames(config).userVolumePrefix + dockerSpawnerEscape(user);
+}
+
+export function stackLabels(config: PlatformConfig, role: string): Record<string, string> {
+    return {
+        [`${LABEL_PREFIX}.project`]: config.project,
+        [`${LABEL_PREFIX}.stack`]: config.stack,
+        [`${LABEL_PREFIX}.role`]: role,
+    };
+}
+
+/** docker.Container `labels` input shape. */
+export function labelList(labels: Record<string, string>): { label: string; value: string }[] {
+    return Object.entries(labels)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([label, value]) => ({ label, value }));
+}
+
+/**
+ * Per-user homes on the engine's host (docker-vm): a root helper behind a unix socket makes
+ * `<root>/<escaped name>` (a btrfs subvolume with a qgroup limit) and answers `ok <name>`.
+ */
+export interface HostHomes {
+    /** Host directory holding one home per user (`/srv/homes`). */
+    root: string;
+    /** Host path of the helper's unix socket (`/run/jupyterhub-homes/homes.sock`). */
+    socket: string;
+}
+
+/** Host homes as the hub sees them: the socket's directory, bind-mounted read-only at the same path. */
+export function hostHomesHubMount(homes: HostHomes): { type: "bind"; source: string; target: string; readOnly: true } {
+    const dir = path.posix.dirname(homes.socket);
+    if (!path.posix.isAbsolute(homes.socket) || dir === "/" || !path.posix.isAbsolute(homes.root)) {
+        throw new Error(`hostHomes needs absolute paths and a socket in its own directory (got ${homes.root}, ${homes.socket})`);
+    }
+    // The whole directory, not the socket file: a socket re-created by systemd stays visible.
+    return { type: "bind", source: dir, target: dir, readOnly: true };
+}
+
+export function dockerSpawnerBlock(config: PlatformConfig, hostHomes?: HostHomes): DockerSpawnerBlock {
+    const names = dockerNames(config);
+    return {
+        network: names.network,
+        containerPrefix: names.userContainerPrefix,
+        homeVolumeTemplate: `${names.userVolumePrefix}{username}`,
+        ...(hostHomes
+            ? {
+                  homesSocket: hostHomes.socket,
+                  homeBindTemplate: `${hostHomes.root.replace(/\/+$/, "")}/{username}`,
+              }
+            : {}),
+        sharedVolumes: config.singleuser.sharedVolumes.map((v) => ({ name: v.name, mountPath: v.mountPath })),
+        labels: stackLabels(config, "user-server"),
+        removeContainers: true,
+        pullPolicy: "ifnotpresent",
+    };
+}
+
+export function proxyCommand(hubHost: string, tls?: ProxyTls): string[] {
+    const hub = `http://${hubHost}:${HUB_API_PORT}`;
+    const args = [
+        "--ip=0.0.0.0",
+        `--api-ip=0.0.0.0`,
+        `--api-port=${PROXY_API_PORT}`,
+        `--default-target=${hub}`,
+        `--error-target=${hub}/hub/error`,
+        "--log-level=info",
+    ];
+    if (tls) {
+        args.push(`--port=${PROXY_HTTPS_PORT}`, `--ssl-cert=${PROXY_TLS_DIR}/cert.pem`, `--ssl-key=${PROXY_TLS_DIR}/key.pem`);
+        if (tls.redirectHttp !== false) {
+            args.push(`--redirect-port=${PROXY_HTTP_PORT}`, "--redirect-to=443");
+        }
+    } else {
+        args.push(`--port=${PROXY_HTTP_PORT}`);
+    }
+    return args;
+}
+
+export interface PortMapping {
+    internal: number;
+    external: number;
+    ip: string;
+    protocol: "tcp";
+}
+
+/** Host ports of the proxy: hub.port over HTTP, or 443 (and 80 for the redirect) with TLS. */
+export function proxyPorts(config: PlatformConfig, tls?: ProxyTls): PortMapping[] {
+    const ip = config.hub.bindAddress;
+    if (!tls) {
+        return [{ internal: PROXY_HTTP_PORT, external: config.hub.port, ip, protocol: "tcp" }];
+    }
+    const ports: PortMapping[] = [{ internal: PROXY_HTTPS_PORT, external: 443, ip, protocol: "tcp" }];
+    if (tls.redirectHttp !== false) {
+        ports.push({ internal: PROXY_HTTP_PORT, external: 80, ip, protocol: "tcp" });
+    }
+    return ports;
+}
+
+export interface HubSecretValues {
+    cookieSecret: string;
+    proxyToken: string;
+    cryptKey: string;
+    dummyPassword?: string;
+    oauthClientSecret?: string;
+    ldapSearchPassword?: string;
+    dbUrl?: string;
+}
+
+/** The hub container's environment (`NAME=value`), sorted; only the secrets the config needs. */
+export function hubEnv(secrets: HubSecretValues, extra: Record<string, string> = {}): string[] {
+    const env: Record<string, string> = { ...extra };
+    for (const [key, name] of Object.entries(HUB_SECRET_ENV) as [keyof HubSecretValues, string][]) {
+        const value = secrets[key];
+        if (value !== undefined) {
+            env[name] = value;
+        }
+    }
+    return Object.keys(env)
+        .sort()
+        .map((k) => `${k}=${env[k]}`);
+}
+
+/** The proxy only needs the API token (configurable-http-proxy reads CONFIGPROXY_AUTH_TOKEN). */
+export function proxyEnv(proxyToken: string): string[] {
+    return [`${HUB_SECRET_ENV.proxyToken}=${proxyToken}`];
+}

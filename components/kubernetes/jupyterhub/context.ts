@@ -1,0 +1,86 @@
+/**
+ * Everything a renderer needs besides the config: the namespace (an Input, so objects depend on
+ * the Namespace resource that creates it), image references pinned by digest, object names and
+ * the deployment's choices that the stack config does not express.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { KubernetesConfig, PlatformConfig } from "../../../config/types";
+import { resourceNames, type ResourceNames } from "./names";
+
+export interface HubImages {
+    hub: pulumi.Input<string>;
+    singleuser: pulumi.Input<string>;
+    proxy: pulumi.Input<string>;
+    /** kube-scheduler for the user scheduler; the cluster's own release by default (see schedulerImage). */
+    scheduler?: pulumi.Input<string>;
+    /**
+     * A pause image (its entrypoint idles) for placeholders and the image puller. Without one they
+     * run `sleep` in the single-user image, which every user node holds anyway.
+     */
+    pause?: pulumi.Input<string>;
+}
+
+export interface HubRenderOptions {
+    /**
+     * Node addresses public traffic arrives at (the fixed IPs the floating IPs translate to):
+     * proxy-public takes them as externalIPs, so kube-proxy forwards their ports 80/443 to the proxy.
+     */
+    publicAddresses?: pulumi.Input<pulumi.Input<string>[]>;
+    /** StorageClass of the hub database PVC; the cluster default when unset. */
+    storageClassName?: pulumi.Input<string>;
+    /** A pre-created PersistentVolume the hub database PVC binds to (static provisioning). */
+    hubDbVolumeName?: pulumi.Input<string>;
+    /**
+     * Gluster homes (HomesStorage in the namespace): mount the ConfigMap and Secret
+     * `homes-provisioner` into the hub and turn on its pre-spawn hook, which has a storage node
+     * create the user's directory and quota and then creates the user's PersistentVolume.
+     */
+    homesProvisioner?: boolean;
+}
+
+export interface HubRenderContext {
+    config: PlatformConfig;
+    kubernetes: KubernetesConfig;
+    namespace: pulumi.Input<string>;
+    names: ResourceNames;
+    images: Required<Omit<HubImages, "pause">> & Pick<HubImages, "pause">;
+    publicAddresses?: pulumi.Input<pulumi.Input<string>[]>;
+    storageClassName?: pulumi.Input<string>;
+    hubDbVolumeName?: pulumi.Input<string>;
+    homesProvisioner: boolean;
+}
+
+/**
+ * kube-scheduler at the cluster's own version: the image kubeadm already runs on the control plane,
+ * and a scheduler that matches the API server and the built-in system:kube-scheduler role.
+ */
+export function schedulerImage(version: string): string {
+    return `registry.k8s.io/kube-scheduler:v${version}`;
+}
+
+export function renderContext(
+    config: PlatformConfig,
+    params: { namespace?: pulumi.Input<string>; images: HubImages } & HubRenderOptions,
+): HubRenderContext {
+    const kubernetes = config.kubernetes;
+    if (config.topology !== "kubernetes" || !kubernetes) {
+        throw new Error(`JupyterHub on Kubernetes needs topology kubernetes and its kubernetes config (got topology ${config.topology})`);
+    }
+    return {
+        config,
+        kubernetes,
+        namespace: params.namespace ?? kubernetes.namespace,
+        names: resourceNames(kubernetes.namespace),
+        images: {
+            hub: params.images.hub,
+            singleuser: params.images.singleuser,
+            proxy: params.images.proxy,
+            scheduler: params.images.scheduler ?? schedulerImage(kubernetes.version),
+            pause: params.images.pause,
+        },
+        publicAddresses: params.publicAddresses,
+        storageClassName: params.storageClassName,
+        hubDbVolumeName: params.hubDbVolumeName,
+        homesProvisioner: params.homesProvisioner ?? false,
+    };
+}

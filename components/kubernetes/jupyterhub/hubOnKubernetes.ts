@@ -1,0 +1,206 @@
+/**
+ * JupyterHub on the `prod` Kubernetes cluster, in zero-to-jupyterhub's shape without Helm: hub
+ * (KubeSpawner) and configurable-http-proxy, the continuous image puller, user placeholders, the
+ * user scheduler, NetworkPolicies and, for Let's Encrypt, the ACME renewer. Every object comes
+ * from the pure renderers next to this file (renderHub.ts); this component only makes the secrets,
+ * lays this deployment's facts over the hub config document and creates the resources through the
+ * explicit provider it is given. See docs/kubernetes-hub.md.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import type { PlatformConfig } from "../../../config/types";
+import { renderContext, type HubRenderContext } from "./context";
+import { checksum, hubDocumentJson } from "./hubDocumentOverlay";
+import type { HubSecretValues } from "./hubSecret";
+import { neededHubSecrets } from "./hubSecret";
+import { kubernetesResource } from "./kubernetesResource";
+import type { KubernetesObject } from "./objects";
+import type { TlsPair } from "./proxyTls";
+import { renderHubObjects, WORKLOAD_KINDS } from "./renderHub";
+
+export interface HubOnKubernetesArgs {
+    config: PlatformConfig;
+    /** The cluster's explicit provider (never the ambient kubeconfig). */
+    provider: k8s.Provider;
+    /** The hub's namespace, as created by the cluster component (equals kubernetes.namespace). */
+    namespace: pulumi.Input<string>;
+    hubImage: pulumi.Input<string>;
+    singleuserImage: pulumi.Input<string>;
+    proxyImage: pulumi.Input<string>;
+    /** renderHubDocument(config, { ..., kubernetes: <KubeSpawner block> }) */
+    configDocument: pulumi.Input<Record<string, unknown>>;
+    /**
+     * Fixed IPs of the node(s) the floating IPs translate to: proxy-public's external IPs, where
+     * users' ports 80/443 arrive. Without them the hub is only reachable inside the cluster.
+     */
+    publicAddresses?: pulumi.Input<pulumi.Input<string>[]>;
+    /** StorageClass of the hub database PVC (the cluster default when unset). */
+    storageClassName?: pulumi.Input<string>;
+    /** A pre-created PersistentVolume for the hub database. */
+    hubDbVolumeName?: pulumi.Input<string>;
+    /** kube-scheduler image; registry.k8s.io/kube-scheduler:v<kubernetes.version> by default. */
+    schedulerImage?: pulumi.Input<string>;
+    /** A pause image for placeholders and the image puller (default: `sleep` in the single-user image). */
+    pauseImage?: pulumi.Input<string>;
+    /** The `hub` ServiceAccount is created elsewhere (skip creating it here). */
+    hubServiceAccountExists?: boolean;
+    /**
+     * Gluster homes: HomesStorage made the ConfigMap and Secret `homes-provisioner` in the
+     * namespace; the hub mounts them and provisions each user's directory, quota and PV before
+     * spawning (see docs/kubernetes-hub.md).
+     */
+    homesProvisioner?: boolean;
+}
+
+/** cookie secret and crypt key: 64 hex digits (32 bytes), as JupyterHub documents them. */
+const HEX = { length: 64, upper: false, lower: false, numeric: true, special: true, overrideSpecial: "abcdef" };
+
+export class HubOnKubernetes extends pulumi.ComponentResource {
+    readonly publicUrl: pulumi.Output<string>;
+    readonly hubServiceName: pulumi.Output<string>;
+    readonly proxyPublicServiceName: pulumi.Output<string>;
+    /** Secret; empty unless the authenticator is dummy. */
+    readonly dummyPassword: pulumi.Output<string>;
+    /** Every Kubernetes resource, by object `<kind>/<name>` (tests and dependents). */
+    readonly resources: Record<string, pulumi.CustomResource>;
+
+    constructor(name: string, args: HubOnKubernetesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("jupyterhub-platform:kubernetes:HubOnKubernetes", name, {}, opts);
+        const { config } = args;
+        const ctx = renderContext(config, {
+            namespace: args.namespace,
+            images: {
+                hub: args.hubImage,
+                singleuser: args.singleuserImage,
+                proxy: args.proxyImage,
+                scheduler: args.schedulerImage,
+                pause: args.pauseImage,
+            },
+            publicAddresses: args.publicAddresses,
+            storageClassName: args.storageClassName,
+            hubDbVolumeName: args.hubDbVolumeName,
+            homesProvisioner: args.homesProvisioner,
+        });
+
+        const secrets = this.hubSecrets(name, ctx);
+        // The document depends on the image digest: a new single-user image changes it and so
+        // restarts the hub, which then spawns the new image. Secrets never enter it.
+        const documentJson = pulumi.all([args.configDocument, args.singleuserImage, args.namespace]).apply(([doc, image, namespace]) => {
+            if (namespace !== ctx.kubernetes.namespace) {
+                throw new Error(`HubOnKubernetes: namespace ${namespace} differs from kubernetes.namespace ${ctx.kubernetes.namespace}`);
+            }
+            return hubDocumentJson(ctx, doc, image);
+        });
+        const objects = renderHubObjects(ctx, {
+            documentJson,
+            documentChecksum: documentJson.apply(checksum),
+            secrets,
+            tls: this.proxyCertificate(name, ctx),
+        }).filter((o) => !(args.hubServiceAccountExists && o.kind === "ServiceAccount" && o.metadata.name === ctx.names.hubServiceAccount));
+
+        this.resources = this.createResources(name, ctx, args.provider, objects);
+        this.publicUrl = pulumi.output(config.hub.publicUrl);
+        this.hubServiceName = pulumi.output(ctx.names.hubService);
+        this.proxyPublicServiceName = pulumi.output(ctx.names.proxyPublicService);
+        this.dummyPassword = pulumi.secret(secrets.dummyPassword ?? "");
+        this.registerOutputs({
+            publicUrl: this.publicUrl,
+            hubServiceName: this.hubServiceName,
+            proxyPublicServiceName: this.proxyPublicServiceName,
+            dummyPassword: this.dummyPassword,
+        });
+    }
+
+    private password(name: string, role: string, args: random.RandomPasswordArgs): pulumi.Output<string> {
+        // RandomPassword.result is a secret output; pulumi.secret keeps it so through any apply.
+        return pulumi.secret(new random.RandomPassword(`${name}-${role}`, args, { parent: this }).result);
+    }
+
+    private hubSecrets(name: string, ctx: HubRenderContext): HubSecretValues {
+        const needed = new Set(neededHubSecrets(ctx));
+        const auth = ctx.config.hub.auth;
+        const values: HubSecretValues = {
+            cookieSecret: this.password(name, "cookie-secret", HEX),
+            proxyToken: this.password(name, "proxy-token", { length: 64, special: false }),
+            cryptKey: this.password(name, "crypt-key", HEX),
+        };
+        if (needed.has("dummyPassword")) {
+            values.dummyPassword = auth.dummyPassword
+                ? pulumi.secret(auth.dummyPassword)
+                : this.password(name, "dummy-password", { length: 24, special: false });
+        }
+        if (needed.has("oauthClientSecret") && auth.oauth) {
+            values.oauthClientSecret = pulumi.secret(auth.oauth.clientSecret);
+        }
+        if (needed.has("ldapSearchPassword") && auth.ldap?.searchPassword) {
+            values.ldapSearchPassword = pulumi.secret(auth.ldap.searchPassword);
+        }
+        if (needed.has("dbUrl") && ctx.config.hub.db.url) {
+            values.dbUrl = pulumi.secret(ctx.config.hub.db.url);
+        }
+        return values;
+    }
+
+    /** manual: the operator's pair; letsencrypt: a self-signed bootstrap pair the renewer replaces. */
+    private proxyCertificate(name: string, ctx: HubRenderContext): TlsPair | undefined {
+        const t = ctx.config.hub.tls;
+        if (t.mode === "manual") {
+            if (!t.certificate || !t.key) {
+                throw new Error("hub.tls.mode manual needs hub.tls.certificate and hub.tls.key");
+            }
+            return { certificate: pulumi.secret(t.certificate), key: pulumi.secret(t.key) };
+        }
+        if (t.mode !== "letsencrypt") {
+            return undefined;
+        }
+        const domain = ctx.config.hub.domain ?? "localhost";
+        const key = new tls.PrivateKey(`${name}-bootstrap-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+        const cert = new tls.SelfSignedCert(
+            `${name}-bootstrap-tls-cert`,
+            {
+                privateKeyPem: key.privateKeyPem,
+                subject: { commonName: domain },
+                dnsNames: [domain],
+                validityPeriodHours: 24 * 365,
+                allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+            },
+            { parent: this },
+        );
+        return { certificate: cert.certPem, key: pulumi.secret(key.privateKeyPem) };
+    }
+
+    private createResources(
+        name: string,
+        ctx: HubRenderContext,
+        provider: k8s.Provider,
+        objects: KubernetesObject[],
+    ): Record<string, pulumi.CustomResource> {
+        const created: Record<string, pulumi.CustomResource> = {};
+        // Pods start only once their identity, configuration, storage and policies exist.
+        const foundation: pulumi.CustomResource[] = [];
+        const keepData = ctx.config.retainOnDestroy ? { protect: true, retainOnDelete: true } : {};
+        for (const obj of objects) {
+            const role = `${obj.kind.toLowerCase()}-${obj.metadata.name}`;
+            const workload = WORKLOAD_KINDS.includes(obj.kind);
+            const opts: pulumi.CustomResourceOptions = {
+                parent: this,
+                provider,
+                ...(workload ? { dependsOn: [...foundation] } : {}),
+                // The hub database outlives the stack unless the operator opts out.
+                ...(obj.kind === "PersistentVolumeClaim" ? keepData : {}),
+                // The ACME renewer owns the certificate once issued; Pulumi only seeds it.
+                ...(obj.kind === "Secret" && obj.metadata.name === ctx.names.proxyTlsSecret && ctx.config.hub.tls.mode === "letsencrypt"
+                    ? { ignoreChanges: ["data", "stringData"] }
+                    : {}),
+            };
+            const resource = kubernetesResource(`${name}-${role}`, obj, opts);
+            created[`${obj.kind}/${obj.metadata.name}`] = resource;
+            if (!workload && obj.kind !== "Service") {
+                foundation.push(resource);
+            }
+        }
+        return created;
+    }
+}

@@ -1,0 +1,108 @@
+/**
+ * Every object of JupyterHub on Kubernetes for one config, in apply order: cluster-scoped and
+ * identity objects, configuration, storage and NetworkPolicies first (pods must never start
+ * unrestricted or without their ConfigMaps), then Services, then workloads. The component creates
+ * exactly these; test/real/k8s-hub-objects.ts dumps them for a real API server.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { acmeRenewer } from "./acmeRenewer";
+import type { HubRenderContext } from "./context";
+import { hubConfigMap } from "./hubConfigMap";
+import { hubDbPvc } from "./hubDatabase";
+import { hubDeployment, hubService } from "./hubDeployment";
+import { hubRole, hubRoleBinding, hubServiceAccount } from "./hubRbac";
+import { hubSecret, type HubSecretValues } from "./hubSecret";
+import { imagePuller } from "./imagePuller";
+import { networkPolicies } from "./networkPolicies";
+import type { KubernetesObject } from "./objects";
+import { priorityClasses } from "./priorityClasses";
+import { proxyDeployment } from "./proxyDeployment";
+import { proxyApiService, proxyPublicService } from "./proxyServices";
+import { proxyTlsSecret, type TlsPair } from "./proxyTls";
+import { userPlaceholders } from "./userPlaceholders";
+import { checksum } from "./hubDocumentOverlay";
+import { userSchedulerConfigMap } from "./userSchedulerConfig";
+import { userSchedulerDeployment } from "./userSchedulerDeployment";
+import {
+    userSchedulerClusterRoleBindings,
+    userSchedulerLeaseRole,
+    userSchedulerLeaseRoleBinding,
+    userSchedulerServiceAccount,
+} from "./userSchedulerRbac";
+
+export interface HubDynamicInputs {
+    /** The hub config document as the hub reads it (hubDocumentJson). */
+    documentJson: pulumi.Input<string>;
+    /** Its checksum, in the hub pod template so a changed document restarts the hub. */
+    documentChecksum: pulumi.Input<string>;
+    secrets: HubSecretValues;
+    /** The proxy's certificate and key (manual) or the bootstrap pair (letsencrypt). */
+    tls?: TlsPair;
+}
+
+function present<T>(x: T | undefined): x is T {
+    return x !== undefined;
+}
+
+function userScheduler(ctx: HubRenderContext): KubernetesObject[] {
+    if (!ctx.kubernetes.userScheduler) {
+        return [];
+    }
+    const config = userSchedulerConfigMap(ctx);
+    return [
+        userSchedulerServiceAccount(ctx),
+        ...userSchedulerClusterRoleBindings(ctx),
+        userSchedulerLeaseRole(ctx),
+        userSchedulerLeaseRoleBinding(ctx),
+        config,
+        userSchedulerDeployment(ctx, checksum(JSON.stringify(config.data))),
+    ];
+}
+
+const ORDER: readonly KubernetesObject["kind"][] = [
+    "PriorityClass",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "PersistentVolumeClaim",
+    "NetworkPolicy",
+    "Service",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "CronJob",
+];
+
+export function renderHubObjects(ctx: HubRenderContext, inputs: HubDynamicInputs): KubernetesObject[] {
+    const objects: KubernetesObject[] = [
+        ...priorityClasses(ctx),
+        hubServiceAccount(ctx),
+        hubRole(ctx),
+        hubRoleBinding(ctx),
+        hubConfigMap(ctx, inputs.documentJson),
+        hubSecret(ctx, inputs.secrets),
+        hubDbPvc(ctx),
+        hubService(ctx),
+        hubDeployment(ctx, inputs.documentChecksum),
+        proxyTlsSecret(ctx, inputs.tls),
+        proxyApiService(ctx),
+        proxyPublicService(ctx),
+        proxyDeployment(ctx),
+        ...acmeRenewer(ctx),
+        imagePuller(ctx),
+        userPlaceholders(ctx),
+        ...userScheduler(ctx),
+        ...networkPolicies(ctx),
+    ].filter(present);
+    // Stable sort: kinds in apply order, each concern's objects in the order written above.
+    return objects
+        .map((o, i) => ({ o, i }))
+        .sort((a, b) => ORDER.indexOf(a.o.kind) - ORDER.indexOf(b.o.kind) || a.i - b.i)
+        .map((x) => x.o);
+}
+
+/** Kinds whose pods must wait for the objects before them (see the component). */
+export const WORKLOAD_KINDS: readonly KubernetesObject["kind"][] = ["Deployment", "StatefulSet", "DaemonSet", "CronJob"];

@@ -1,0 +1,153 @@
+/**
+ * The `dev` Docker VM: a port with a floating IP, a boot volume made from the image, a `docker`
+ * data volume for /var/lib/docker and a btrfs `home` volume with one qgroup-limited subvolume per
+ * user, cloud-init that prepares them and installs Docker (and certbot for Let's Encrypt), and a
+ * readiness wait so the Docker provider over ssh:// finds the engine.
+ */
+import * as openstack from "@pulumi/openstack";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/types";
+import {
+    ADMIN_USER,
+    DOCKER_GID,
+    renderDockerVmUserData,
+    TLS_CERT_PATH,
+    TLS_KEY_PATH,
+    type DockerVmUserDataParams,
+} from "./dockerVmCloudInit";
+import { floatingIpFor, nodePort, Server } from "./server";
+import { SshReady } from "./sshReady";
+
+export interface DockerVmArgs {
+    config: PlatformConfig;
+    provider: openstack.Provider;
+    namePrefix: string;
+    networkId: pulumi.Input<string>;
+    subnetId: pulumi.Input<string>;
+    securityGroupIds: pulumi.Input<string>[];
+    keyPairName: pulumi.Input<string>;
+    imageId: pulumi.Input<string>;
+    /** Floating IP association waits for the router interface. */
+    routerInterface: pulumi.Resource;
+    /** Seconds to wait for SSH + cloud-init (default 1800). */
+    readyTimeoutSeconds?: number;
+}
+
+/** The TLS part of the user-data from config (pure). */
+export function dockerVmTls(config: PlatformConfig, proxyFilter: string): DockerVmUserDataParams["tls"] | { mode: "manual-secret" } {
+    const tls = config.hub.tls;
+    if (tls.mode === "letsencrypt") {
+        if (!config.hub.domain || !tls.contactEmail) {
+            throw new Error("hub.tls.mode=letsencrypt needs hub.domain and hub.tls.contactEmail");
+        }
+        return { mode: "letsencrypt", domain: config.hub.domain, email: tls.contactEmail, acmeServer: tls.acmeServer, proxyFilter };
+    }
+    if (tls.mode === "manual") {
+        return { mode: "manual-secret" };
+    }
+    return { mode: "none" };
+}
+
+export class DockerVm extends pulumi.ComponentResource {
+    readonly floatingIp: pulumi.Output<string>;
+    readonly privateIp: pulumi.Output<string>;
+    /** ssh://ubuntu@<floating ip>, resolved only once the VM is ready. */
+    readonly dockerHost: pulumi.Output<string>;
+    readonly dockerSocketGid = DOCKER_GID;
+    readonly volumeIds: Readonly<Record<string, pulumi.Output<string>>>;
+    readonly instanceId: pulumi.Output<string>;
+    /** Host paths of the certificate and key for DockerHub's `tls`, when TLS is on. */
+    readonly tls?: { certPath: string; keyPath: string; redirectHttp: false };
+
+    constructor(name: string, args: DockerVmArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("jupyterhub-platform:openstack:DockerVm", name, {}, opts);
+        const { config } = args;
+        const os = config.openstack;
+        if (!os) {
+            throw new Error("DockerVm needs openstack config");
+        }
+        const serverName = `${args.namePrefix}-docker`;
+        // The stack's proxy container carries this label (components/docker/render.ts stackLabels).
+        const proxyFilter = `label=org.jupyterhub-platform.role=proxy`;
+        const tls = dockerVmTls(config, proxyFilter);
+
+        const port = nodePort(
+            `${name}-port`,
+            {
+                provider: args.provider,
+                portName: `${serverName}-port`,
+                networkId: args.networkId,
+                subnetId: args.subnetId,
+                securityGroupIds: args.securityGroupIds,
+            },
+            this,
+        );
+        const fip = floatingIpFor(
+            `${name}-fip`,
+            { provider: args.provider, pool: os.externalNetwork, port, dependsOn: [args.routerInterface] },
+            this,
+        );
+
+        const server = new Server(
+            `${name}-server`,
+            {
+                provider: args.provider,
+                serverName,
+                port,
+                flavorName: os.flavors.docker,
+                imageId: args.imageId,
+                bootGb: os.volumes.bootGb,
+                keyPairName: args.keyPairName,
+                retainData: config.retainOnDestroy,
+                dataVolumes: [
+                    {
+                        role: "docker",
+                        sizeGb: os.volumes.dockerGb,
+                        description: "jupyterhub-platform: /var/lib/docker (images, hub database volume)",
+                    },
+                    {
+                        role: "home",
+                        sizeGb: os.volumes.homeGb,
+                        description: "jupyterhub-platform: user homes (btrfs, one subvolume per user)",
+                    },
+                ],
+                userData: (ids) => {
+                    const rendered = pulumi
+                        .all([ids.docker, ids.home, config.hub.tls.certificate, config.hub.tls.key])
+                        .apply(([dockerVolumeId, homeVolumeId, certificate, key]) =>
+                            renderDockerVmUserData({
+                                dockerVolumeId,
+                                homeVolumeId,
+                                homeQuotaBytes: config.singleuser.homeQuotaBytes,
+                                tls:
+                                    tls.mode === "manual-secret" ? { mode: "manual", certificate: certificate ?? "", key: key ?? "" } : tls,
+                            }),
+                        );
+                    // Manual TLS puts the private key into the user-data.
+                    return tls.mode === "manual-secret" ? pulumi.secret(rendered) : rendered;
+                },
+                metadata: { "jupyterhub-platform/role": "docker", "jupyterhub-platform/stack": config.stack },
+            },
+            { parent: this },
+        );
+
+        const ready = new SshReady(
+            `${name}-ready`,
+            { user: ADMIN_USER, host: fip.address, instanceId: server.instance.id, timeoutSeconds: args.readyTimeoutSeconds ?? 1800 },
+            { parent: this, dependsOn: [server] },
+        );
+
+        this.floatingIp = fip.address;
+        this.privateIp = server.fixedIp;
+        this.instanceId = server.instance.id;
+        this.volumeIds = server.volumeIds;
+        this.dockerHost = pulumi.all([fip.address, ready.id]).apply(([ip]) => `ssh://${ADMIN_USER}@${ip}`);
+        this.tls = tls.mode === "none" ? undefined : { certPath: TLS_CERT_PATH, keyPath: TLS_KEY_PATH, redirectHttp: false };
+        this.registerOutputs({
+            floatingIp: this.floatingIp,
+            privateIp: this.privateIp,
+            dockerHost: this.dockerHost,
+            volumeIds: this.volumeIds,
+        });
+    }
+}

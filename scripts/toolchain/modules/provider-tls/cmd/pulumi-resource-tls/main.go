@@ -1,0 +1,24 @@
+// Command pulumi-resource-tls serves the tls provider to the Pulumi engine.
+// schema.json and bridge-metadata.json are generated next to this file by
+// pulumi-tfgen-tls in the build directory before compiling; they are not
+// kept in the repository.
+package main
+
+import (
+	"context"
+	_ "embed"
+
+	pf "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/pf/tfbridge"
+
+	"jupyterhub-platform.local/toolchain/provider-tls/info"
+)
+
+//go:embed schema.json
+var schema []byte
+
+//go:embed bridge-metadata.json
+var metadata []byte
+
+func main() {
+	pf.Main(context.Background(), "tls", info.Provider(metadata), pf.ProviderMetadata{PackageSchema: schema})
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# npm run up — from a fresh checkout to a working hub on http://127.0.0.1:8000:
+# installs what is missing (node_modules, the Pulumi toolchain, a Docker engine, the local base
+# images), selects or creates the `local` stack on the file backend, runs `pulumi up`, and prints
+# the hub URL and login. The password is read from the secret stack output and shown only when
+# stdout is a terminal (an operator at the keyboard); in a log it prints the command instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STACK=${STACK:-local}
+
+step() { echo; echo "==> $*"; }
+
+if [ ! -d node_modules ]; then
+    step "npm ci"
+    npm ci
+fi
+
+step "Pulumi toolchain"
+# The CLI, the Node.js language host and the plugins the local topology uses (idempotent,
+# instant when current). Not the whole `npm run toolchain`: the kubernetes and openstack plugins
+# cannot be built from this machine's Go module proxy (docs/toolchain.md).
+bash scripts/toolchain/install.sh --only cli,language,random,docker
+# shellcheck disable=SC1091
+source scripts/toolchain/env.sh
+
+step "Docker engine"
+bash scripts/docker/ensure-dockerd.sh
+
+step "base images"
+bash scripts/base-images/build.sh
+
+step "stack $STACK"
+if ! pulumi stack select "$STACK" --non-interactive 2>/dev/null; then
+    pulumi stack init "$STACK" --non-interactive
+fi
+
+step "pulumi up"
+pulumi up --yes --skip-preview --non-interactive --stack "$STACK"
+
+url=$(pulumi stack output url --stack "$STACK")
+user=$(pulumi stack output loginUser --stack "$STACK")
+echo
+echo "JupyterHub is up: $url"
+echo "  user:     $user (with dummy auth any user name works with the shared password)"
+if [ -t 1 ]; then
+    echo "  password: $(pulumi stack output loginPassword --show-secrets --stack "$STACK")"
+else
+    echo "  password: run  pulumi stack output loginPassword --show-secrets --stack $STACK"
+fi

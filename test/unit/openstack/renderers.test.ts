@@ -1,0 +1,235 @@
+import * as assert from "assert";
+import * as YAML from "yaml";
+import { cloudConfig, toYaml, toYamlStream } from "../../../components/openstack/yaml";
+import {
+    PATHS,
+    renderCertDeployScript,
+    renderCertIssueScript,
+    renderGlusterEnv,
+    renderGlusterFormScript,
+    renderHomeProvisionScript,
+    renderKubeBootstrapScript,
+    renderPrepareVolumeScript,
+    renderTlsEnv,
+    shq,
+} from "../../../components/openstack/scripts";
+import { renderDockerVmUserData, HOMES_SOCKET, DOCKER_GID } from "../../../components/openstack/dockerVmCloudInit";
+import {
+    glusterReplica,
+    renderControlPlaneUserData,
+    renderStorageUserData,
+    renderWorkerUserData,
+} from "../../../components/openstack/clusterCloudInit";
+
+type Doc = {
+    write_files: { path: string; content: string; permissions: string; owner: string }[];
+    runcmd: (string | string[])[];
+    packages?: string[];
+};
+
+function parse(userData: string): Doc {
+    assert.ok(userData.startsWith("#cloud-config\n"), "user-data starts with #cloud-config");
+    return YAML.parse(userData) as Doc;
+}
+
+const gluster = {
+    volume: "homes",
+    peers: ["10.20.0.5", "10.20.0.6", "10.20.0.7"],
+    brickDir: "/data/glusterfs/homes/brick",
+    replica: 3,
+    quotaBytes: 1e9,
+    adminMount: "/mnt/homes-admin",
+    owner: "1000:100",
+};
+
+describe("yaml emitter", () => {
+    it("round-trips nested maps, lists, block scalars and awkward strings", () => {
+        const doc = {
+            a: 1,
+            b: "x: y",
+            c: ["p", { k: "v", l: [1, 2], m: "line1\nline2\n" }, []],
+            d: { e: true, f: null, skipped: undefined },
+            "weird key": "#!/bin/bash\nset -eu\n\n",
+            h: [[1, 2], {}],
+            i: "a\n\n\nb",
+            j: "  leading space\nsecond",
+            k: "yes",
+            l: "0755",
+            m: "trailing \nspace",
+        };
+        const parsed = YAML.parse(toYaml(doc));
+        assert.deepStrictEqual(parsed, JSON.parse(JSON.stringify(doc)));
+        assert.strictEqual(parsed.k, "yes", "strings that YAML 1.1 reads as booleans stay strings");
+        assert.strictEqual(parsed.l, "0755", "octal-looking strings stay strings");
+    });
+    it("writes several documents and the cloud-config header", () => {
+        assert.strictEqual(YAML.parseAllDocuments(toYamlStream([{ a: 1 }, { b: 2 }])).length, 2);
+        assert.ok(cloudConfig({ a: 1 }).startsWith("#cloud-config\na: 1\n"));
+    });
+});
+
+describe("shell script renderers", () => {
+    it("quotes values for the shell", () => {
+        assert.strictEqual(shq("abc-1.2"), "abc-1.2");
+        assert.strictEqual(shq("a b"), "'a b'");
+        assert.strictEqual(shq("it's"), `'it'"'"'s'`);
+    });
+    it("prepare-volume waits by serial, formats only blank devices and mounts with nofail", () => {
+        const s = renderPrepareVolumeScript();
+        assert.ok(s.startsWith("#!/bin/bash\n"));
+        assert.match(s, /serial="\$\{volume_id:0:20\}"/);
+        assert.match(s, /blkid -p -o value -s TYPE/);
+        assert.match(s, /refusing to touch it/);
+        assert.match(s, /nofail/);
+        assert.match(s, /btrfs quota enable/);
+    });
+    it("home helper bakes quota, root and owner and validates names", () => {
+        const s = renderHomeProvisionScript({ homesRoot: "/srv/homes", quotaBytes: 1073741824, owner: "1000:100" });
+        assert.match(s, /homes_root="\$\{JHP_HOMES_ROOT:-\/srv\/homes\}"/);
+        assert.match(s, /quota="\$\{JHP_HOME_QUOTA:-1073741824\}"/);
+        assert.match(s, /btrfs subvolume create/);
+        assert.match(s, /btrfs qgroup limit "\$quota" "\$home"/);
+        assert.match(s, /\^\[A-Za-z0-9\]\[A-Za-z0-9._-\]\{0,127\}\$/);
+    });
+    it("certbot issue uses standalone HTTP-01 on port 80 with the configured server and deploy hook", () => {
+        const s = renderCertIssueScript();
+        assert.match(s, /--standalone --preferred-challenges http --http-01-port 80/);
+        assert.match(s, /--server "\$ACME_SERVER"/);
+        assert.match(s, /--deploy-hook "\$deploy_hook"/);
+        assert.match(s, /self-signed placeholder/);
+        const env = renderTlsEnv({
+            domain: "hub.example.org",
+            email: "ops@example.org",
+            acmeServer: "https://acme.example/dir",
+            tlsDir: "/srv/jupyterhub/tls",
+            proxyFilter: "label=x=proxy",
+            keyOwner: "65534:65534",
+        });
+        assert.match(env, /^DOMAIN=hub.example.org$/m);
+        assert.match(env, /^PROXY_FILTER=label=x=proxy$/m);
+        assert.match(env, new RegExp(`^DEPLOY_HOOK=${PATHS.certDeploy}$`, "m"));
+    });
+    it("deploy hook installs atomically and restarts the proxy", () => {
+        const s = renderCertDeployScript();
+        assert.match(s, /RENEWED_LINEAGE/);
+        assert.match(s, /mv -f "\$TLS_DIR\/.privkey.pem.new" "\$TLS_DIR\/privkey.pem"/);
+        assert.match(s, /restart "\$id"/);
+    });
+    it("gluster form probes peers, creates the replicated volume once and enables quota", () => {
+        const s = renderGlusterFormScript();
+        assert.match(s, /gluster peer probe "\$peer"/);
+        assert.match(s, /Peer in Cluster \(Connected\)/);
+        assert.match(s, /volume create "\$VOLUME" "\$\{layout\[@\]\}" "\$\{bricks\[@\]\}"/);
+        assert.match(s, /volume quota "\$VOLUME" enable/);
+        assert.match(renderGlusterEnv(gluster), /^PEERS='10.20.0.5 10.20.0.6 10.20.0.7'$/m);
+    });
+    it("kube bootstrap pins the version and uses the minor's package repository", () => {
+        const s = renderKubeBootstrapScript({ version: "1.33.5" });
+        assert.match(s, /k8s_version=1.33.5/);
+        assert.match(s, /k8s_minor=v1.33/);
+        assert.match(s, /kubeadm init --config \/etc\/kubernetes\/kubeadm\/init.yaml/);
+        assert.throws(() => renderKubeBootstrapScript({ version: "1.33" }), /x.y.z/);
+    });
+});
+
+describe("docker VM user-data", () => {
+    const base = { dockerVolumeId: "1111111111111111111111-docker", homeVolumeId: "2222222222222222222222-home", homeQuotaBytes: 1e9 };
+    it("prepares volumes before installing Docker and starts the home socket", () => {
+        const doc = parse(renderDockerVmUserData({ ...base, tls: { mode: "none" } }));
+        const cmds = doc.runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
+        const dockerVol = cmds.findIndex((c) => c.includes("/var/lib/docker docker"));
+        const homeVol = cmds.findIndex((c) => c.includes(`${base.homeVolumeId} btrfs /srv/homes homes`));
+        const install = cmds.findIndex((c) => c.includes("apt-get install -y docker.io"));
+        const group = cmds.findIndex((c) => c.includes(`groupadd --gid ${DOCKER_GID} docker`));
+        assert.ok(dockerVol >= 0 && homeVol > dockerVol && group > homeVol && install > group, cmds.join("\n"));
+        assert.ok(cmds.some((c) => c.includes("jhp-homes.socket")));
+        const socket = doc.write_files.find((f) => f.path === "/etc/systemd/system/jhp-homes.socket");
+        assert.ok(socket?.content.includes(`ListenStream=${HOMES_SOCKET}`));
+        const dropIn = doc.write_files.find((f) => f.path.endsWith("10-jhp-mounts.conf"));
+        assert.match(dropIn!.content, /RequiresMountsFor=\/var\/lib\/docker \/srv\/homes/);
+        assert.ok(!doc.write_files.some((f) => f.path === PATHS.certIssue), "no certbot without letsencrypt");
+    });
+    it("adds certbot, its timer and deploy hook for letsencrypt", () => {
+        const doc = parse(
+            renderDockerVmUserData({
+                ...base,
+                tls: {
+                    mode: "letsencrypt",
+                    domain: "hub.example.org",
+                    email: "ops@example.org",
+                    acmeServer: "https://acme-staging-v02.api.letsencrypt.org/directory",
+                    proxyFilter: "label=p",
+                },
+            }),
+        );
+        assert.ok(doc.packages?.includes("certbot"));
+        for (const p of [PATHS.certIssue, PATHS.certDeploy, PATHS.tlsEnv, "/etc/systemd/system/jhp-cert-issue.timer"]) {
+            assert.ok(
+                doc.write_files.some((f) => f.path === p),
+                p,
+            );
+        }
+        const env = doc.write_files.find((f) => f.path === PATHS.tlsEnv)!.content;
+        assert.match(env, /ACME_SERVER=https:\/\/acme-staging-v02.api.letsencrypt.org\/directory/);
+        assert.match(env, /KEY_OWNER=65534:65534/);
+        assert.ok(doc.runcmd.some((c) => Array.isArray(c) && c.includes("certbot.timer")));
+    });
+    it("writes a manual certificate and key readable by the proxy user", () => {
+        const doc = parse(renderDockerVmUserData({ ...base, tls: { mode: "manual", certificate: "CERT\n", key: "KEY\n" } }));
+        const key = doc.write_files.find((f) => f.path.endsWith("privkey.pem"))!;
+        assert.strictEqual(key.permissions, "0600");
+        assert.strictEqual(key.owner, "nobody:nogroup");
+    });
+});
+
+describe("cluster user-data", () => {
+    const pki = {
+        caCert: "CA",
+        caKey: "CAKEY",
+        frontProxyCaCert: "FP",
+        frontProxyCaKey: "FPKEY",
+        etcdCaCert: "E",
+        etcdCaKey: "EKEY",
+        saKey: "SA",
+        saPub: "SAPUB",
+    };
+    it("control planes get the shared PKI under /etc/kubernetes/pki with private keys 0600", () => {
+        const doc = parse(renderControlPlaneUserData({ version: "1.33.5", kubeadmConfig: "kind: InitConfiguration\n", first: true, pki }));
+        const byPath = new Map(doc.write_files.map((f) => [f.path, f]));
+        for (const k of ["ca.key", "front-proxy-ca.key", "etcd/ca.key", "sa.key"]) {
+            assert.strictEqual(byPath.get(`/etc/kubernetes/pki/${k}`)?.permissions, "0600", k);
+        }
+        assert.strictEqual(byPath.get("/etc/kubernetes/pki/ca.crt")?.content, "CA");
+        assert.ok(byPath.has("/etc/kubernetes/kubeadm/init.yaml"));
+        assert.deepStrictEqual(doc.runcmd, [[PATHS.kubeBootstrap, "init"]]);
+        const joining = parse(
+            renderControlPlaneUserData({ version: "1.33.5", kubeadmConfig: "kind: JoinConfiguration\n", first: false, pki }),
+        );
+        assert.deepStrictEqual(joining.runcmd, [[PATHS.kubeBootstrap, "control-plane"]]);
+    });
+    it("workers join and mount the Gluster volume", () => {
+        const doc = parse(renderWorkerUserData({ version: "1.33.5", joinConfig: "kind: JoinConfiguration\n", gluster }));
+        assert.deepStrictEqual(doc.runcmd, [
+            [PATHS.kubeBootstrap, "worker"],
+            [PATHS.glusterMount, "/mnt/homes"],
+        ]);
+        assert.ok(doc.packages?.includes("glusterfs-client"));
+        assert.ok(!doc.write_files.some((f) => f.path.includes("/pki/")), "workers get no CA key");
+    });
+    it("only the first storage node forms the volume; every node serves the home helper", () => {
+        const first = parse(renderStorageUserData({ index: 0, brickVolumeId: "vol-brick-0", gluster, homesToken: "t0k3n" }));
+        const second = parse(renderStorageUserData({ index: 1, brickVolumeId: "vol-brick-1", gluster, homesToken: "t0k3n" }));
+        const flat = (d: Doc) => d.runcmd.map((c) => (Array.isArray(c) ? c.join(" ") : c));
+        assert.ok(flat(first).includes(PATHS.glusterForm));
+        assert.ok(!flat(second).includes(PATHS.glusterForm));
+        assert.ok(flat(second).some((c) => c.startsWith(`${PATHS.prepareVolume} vol-brick-1 xfs`)));
+        const token = first.write_files.find((f) => f.path === PATHS.homesToken)!;
+        assert.strictEqual(token.permissions, "0600");
+    });
+    it("replica count follows the number of storage nodes", () => {
+        assert.strictEqual(glusterReplica(1), 1);
+        assert.strictEqual(glusterReplica(3), 3);
+        assert.strictEqual(glusterReplica(6), 3);
+        assert.throws(() => glusterReplica(2), /multiple of 3/);
+    });
+});

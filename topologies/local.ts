@@ -1,0 +1,61 @@
+/**
+ * The `local` topology: the Docker engine on this machine. Builds the images on it and runs the
+ * hub, proxy and user servers there, published on 127.0.0.1 only.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import type * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../config/types";
+import { DockerHub } from "../components/docker/dockerHub";
+import { registryAuthAddress } from "../components/images/buildContext";
+import { PlatformImages } from "../components/images/platformImages";
+
+export const LOCAL_DOCKER_SOCKET = "/var/run/docker.sock";
+
+/** Group owning the local Docker socket: the non-root hub joins it to drive DockerSpawner. */
+function socketGid(socket: string): number {
+    try {
+        return fs.statSync(socket).gid;
+    } catch (err) {
+        throw new Error(
+            `local topology: cannot stat the Docker socket ${socket} (is dockerd running? npm run up starts it): ${String(err)}`,
+        );
+    }
+}
+
+export function deployLocal(config: PlatformConfig): Record<string, pulumi.Output<unknown>> {
+    const dockerHost = `unix://${LOCAL_DOCKER_SOCKET}`;
+    const registry = config.images.registry;
+    const provider = new docker.Provider("local-docker", {
+        host: dockerHost,
+        // Pushing built images (images.registry) authenticates through the provider.
+        registryAuth: registry
+            ? [{ address: registryAuthAddress(registry.server), username: registry.username, password: registry.password }]
+            : undefined,
+    });
+    const images = new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "images") }, { provider });
+    const hub = new DockerHub("hub", {
+        config,
+        provider,
+        dockerHost,
+        dockerSocketGid: socketGid(LOCAL_DOCKER_SOCKET),
+        dockerSocketPath: LOCAL_DOCKER_SOCKET,
+        hubImage: images.hubRef,
+        proxyImage: images.proxyRef,
+        singleuserImage: images.singleuserRef,
+        hubLogoFile: images.hubLogoFile,
+    });
+    return {
+        url: hub.url,
+        loginUser: hub.loginUser,
+        loginPassword: hub.loginPassword,
+        networkName: hub.networkName,
+        hubContainer: hub.hubContainerName,
+        proxyContainer: hub.proxyContainerName,
+        hubDataVolume: hub.hubDataVolume,
+        hubImage: images.hubRef,
+        proxyImage: images.proxyRef,
+        singleuserImage: images.singleuserRef,
+    };
+}
