@@ -4,15 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ -d node_modules ] || npm ci
-# The CLI, language host and the random and docker plugins (instant when current).
-if ! bash scripts/toolchain/install.sh --only cli,language,random,docker; then
-    echo "FAIL Pulumi toolchain could not be installed"
+if ! bash scripts/docker/prepare-local.sh; then
+    echo "FAIL could not prepare the toolchain, the Docker engine or the base images"
     echo "0 passed, 1 failed"
     exit 1
 fi
 # shellcheck disable=SC1091
 source scripts/toolchain/env.sh
-bash scripts/docker/ensure-dockerd.sh
-bash scripts/base-images/build.sh
 exec npx ts-node --transpile-only -P tsconfig.json bench/bench.ts

@@ -10,24 +10,10 @@ STACK=${STACK:-local}
 
 step() { echo; echo "==> $*"; }
 
-if [ ! -d node_modules ]; then
-    step "npm ci"
-    npm ci
-fi
-
-step "Pulumi toolchain"
-# The CLI, the Node.js language host and the plugins the local topology uses (idempotent,
-# instant when current). Not the whole `npm run toolchain`: the kubernetes and openstack plugins
-# cannot be built from this machine's Go module proxy (docs/toolchain.md).
-bash scripts/toolchain/install.sh --only cli,language,random,docker
+step "toolchain, Docker engine, base images"
+bash scripts/docker/prepare-local.sh
 # shellcheck disable=SC1091
 source scripts/toolchain/env.sh
-
-step "Docker engine"
-bash scripts/docker/ensure-dockerd.sh
-
-step "base images"
-bash scripts/base-images/build.sh
 
 step "stack $STACK"
 if ! pulumi stack select "$STACK" --non-interactive 2>/dev/null; then

@@ -4,7 +4,6 @@
  * user, cloud-init that prepares them and installs Docker (and certbot for Let's Encrypt), and a
  * readiness wait so the Docker provider over ssh:// finds the engine.
  */
-import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/types";
 import {
@@ -15,18 +14,11 @@ import {
     TLS_KEY_PATH,
     type DockerVmUserDataParams,
 } from "./dockerVmCloudInit";
-import { floatingIpFor, nodePort, Server } from "./server";
+import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server";
 import { SshReady } from "./sshReady";
 
-export interface DockerVmArgs {
-    config: PlatformConfig;
-    provider: openstack.Provider;
-    namePrefix: string;
-    networkId: pulumi.Input<string>;
-    subnetId: pulumi.Input<string>;
+export interface DockerVmArgs extends VmPlacementArgs {
     securityGroupIds: pulumi.Input<string>[];
-    keyPairName: pulumi.Input<string>;
-    imageId: pulumi.Input<string>;
     /** Floating IP association waits for the router interface. */
     routerInterface: pulumi.Resource;
     /** Seconds to wait for SSH + cloud-init (default 1800). */

@@ -3,22 +3,15 @@
  * data volume), a replicated volume formed by cloud-init from the first node once every peer
  * answers, directory quotas enabled, and the token-protected home/quota helper on each node.
  */
-import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformConfig } from "../../config/types";
 import { BRICK_DIR, GLUSTER_VOLUME, glusterReplica, renderStorageUserData, STORAGE_ADMIN_MOUNT } from "./clusterCloudInit";
 import type { GlusterParams } from "./scripts";
-import { nodePort, Server } from "./server";
+import { nodePort, Server, type VmPlacementArgs } from "./server";
 
-export interface GlusterStorageArgs {
-    config: PlatformConfig;
-    provider: openstack.Provider;
-    namePrefix: string;
-    networkId: pulumi.Input<string>;
-    subnetId: pulumi.Input<string>;
+export interface GlusterStorageArgs extends VmPlacementArgs {
     securityGroupIds: pulumi.Input<string>[];
-    keyPairName: pulumi.Input<string>;
     imageId: pulumi.Input<string>;
 }
 

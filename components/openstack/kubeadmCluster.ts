@@ -8,24 +8,16 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PlatformConfig } from "../../config/types";
 import { ApiServerReady } from "../kubernetes/apiServerReady";
 import { ClusterPki } from "../kubernetes/clusterPki";
 import { API_PORT, caCertHash, renderInitConfig, renderJoinConfig, renderKubeconfig } from "../kubernetes/kubeadmConfig";
 import { renderControlPlaneUserData, renderWorkerUserData, type ClusterPkiFiles } from "./clusterCloudInit";
 import { glusterParams } from "./glusterStorage";
 import { needsPodAddressPairs } from "./securityRules";
-import { floatingIpFor, nodePort, Server } from "./server";
+import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server";
 
-export interface KubeadmClusterArgs {
-    config: PlatformConfig;
-    provider: openstack.Provider;
-    namePrefix: string;
-    networkId: pulumi.Input<string>;
-    subnetId: pulumi.Input<string>;
+export interface KubeadmClusterArgs extends VmPlacementArgs {
     groupIds: { controlPlane: pulumi.Input<string>; worker: pulumi.Input<string>; entry: pulumi.Input<string> };
-    keyPairName: pulumi.Input<string>;
-    imageId: pulumi.Input<string>;
     routerInterface: pulumi.Resource;
     /** Private addresses of the Gluster storage nodes (workers mount the volume). */
     glusterPeers: pulumi.Input<string[]>;

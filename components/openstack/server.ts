@@ -8,6 +8,18 @@
  */
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
+import type { PlatformConfig } from "../../config/types";
+
+/** Where a group of VMs is placed: shared by the Docker VM, the storage nodes and the cluster. */
+export interface VmPlacementArgs {
+    config: PlatformConfig;
+    provider: openstack.Provider;
+    namePrefix: string;
+    networkId: pulumi.Input<string>;
+    subnetId: pulumi.Input<string>;
+    keyPairName: pulumi.Input<string>;
+    imageId: pulumi.Input<string>;
+}
 
 export interface DataVolumeSpec {
     /** Short role name: `docker`, `home`, `brick`. */

@@ -78,10 +78,11 @@ while read -r kind name version pkg; do
   PROVIDERS+=("$name"); PROVIDER_VERSION[$name]="$version"; PROVIDER_PACKAGE[$name]="$pkg"
 done <<<"$VERSIONS"
 
-declare -A ROUTE=() MODULE=() PINNED_FOR=()
-while read -r name route module pinned _; do
+declare -A ROUTE=() MODULE=() PINNED_FOR=() NOT_BRIDGED=()
+while read -r name route module pinned notbridged _; do
   case "$name" in ''|'#'*) continue ;; esac
   ROUTE[$name]="$route"; MODULE[$name]="$module"; PINNED_FOR[$name]="$pinned"
+  NOT_BRIDGED[$name]="${notbridged:--}"
   case ",${JHP_TOOLCHAIN_UPSTREAM:-}," in *",all,"*|*",$name,"*) ROUTE[$name]=upstream ;; esac
 done <"$TOOLCHAIN_DIR/providers.conf"
 
@@ -367,8 +368,9 @@ build_rebridge() {
   [ -s "$build/cmd/pulumi-resource-$name/schema.json" ] || die "$name: tfgen wrote no schema.json"
   [ -f "$build/cmd/pulumi-resource-$name/bridge-metadata.json" ] || echo '{}' >"$build/cmd/pulumi-resource-$name/bridge-metadata.json"
   # The plugin must speak the SDK's tokens and property names.
+  local not_bridged="${NOT_BRIDGED[$name]}"; [ "$not_bridged" != "-" ] || not_bridged=""
   node "$TOOLCHAIN_DIR/sdk-parity.js" "$build/cmd/pulumi-resource-$name/schema.json" \
-    "$REPO_ROOT/node_modules/${PROVIDER_PACKAGE[$name]}" >&2 || die "$name: generated schema does not match ${PROVIDER_PACKAGE[$name]}"
+    "$REPO_ROOT/node_modules/${PROVIDER_PACKAGE[$name]}" "$not_bridged" >&2 || die "$name: generated schema does not match ${PROVIDER_PACKAGE[$name]}"
   (cd "$build" && timed "$LOGS/$name.log" "$GO" build -trimpath -ldflags "$ld" -o "$out/pulumi-resource-$name" "./cmd/pulumi-resource-$name")
   plugin_install "$name" "$version" "$out/pulumi-resource-$name"
 }

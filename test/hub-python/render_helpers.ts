@@ -8,6 +8,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderGlusterHomeScript, renderHomeProvisionScript } from "../../components/openstack/scripts";
 import { HOME_OWNER, HOMES_ROOT } from "../../components/openstack/dockerVmCloudInit";
+import { renderProvisionerConfigMap } from "../../components/kubernetes/homesStorage";
+import { HOMES_SOCKET } from "../../components/openstack/dockerVmCloudInit";
+import { dockerSpawnerBlock } from "../../components/docker/render";
+import { renderHubDocument, serializeHubDocument } from "../../components/hub/hubDocument";
+import { hubDocumentJson } from "../../components/kubernetes/jupyterhub/hubDocumentOverlay";
+import { platformConfig } from "../unit/hub/fixtures";
+import { ADDONS_OFF, NO_CAS, ctx, kubeSpawnerBlock } from "../unit/jupyterhub-k8s/fixtures";
 
 const out = process.argv[2];
 if (!out) {
@@ -19,4 +26,47 @@ const write = (name: string, content: string) => fs.writeFileSync(path.join(out,
 // The quota is the VM's (overridden per test through JHP_HOME_QUOTA, as test/real does).
 write("jhp-home-provision", renderHomeProvisionScript({ homesRoot: HOMES_ROOT, quotaBytes: 1073741824, owner: HOME_OWNER }));
 write("jhp-gluster-home", renderGlusterHomeScript());
-console.log(`rendered jhp-home-provision and jhp-gluster-home into ${out}`);
+// The PV template of the ConfigMap `homes-provisioner` (namespace jupyterhub, 500Mi homes).
+const cm = renderProvisionerConfigMap({
+    namespace: "jupyterhub",
+    homeSizeBytes: 524288000,
+    hubDbSizeBytes: 1073741824,
+    helperHosts: [],
+    helperPort: 24100,
+}).data as Record<string, string>;
+fs.writeFileSync(path.join(out, "pv-template.json"), cm["pv-template.json"]);
+
+// Hub config documents as the program renders them, for jupyterhub_config.py's wiring:
+// the docker-vm hub (host homes + profiles, so the hooks are chained) ...
+const vmConfig = platformConfig({
+    topology: "docker-vm",
+    "openstack.cloud": "unit",
+    "openstack.externalNetwork": "public",
+    "openstack.sshPublicKey": "ssh-ed25519 AAAA check",
+    "openstack.adminCidrs": JSON.stringify(["192.0.2.0/24"]),
+    "singleuser.profiles": JSON.stringify(["slug=small;name=Small;default=true", "slug=big;name=Big;memory=4G;cpu=2"]),
+});
+const image = "sha256:" + "0".repeat(64);
+fs.writeFileSync(
+    path.join(out, "doc-docker-vm.json"),
+    serializeHubDocument(
+        renderHubDocument(vmConfig, {
+            singleuserImage: image,
+            hubHost: "hub",
+            proxyApiUrl: "http://proxy:8001",
+            sqlitePath: "/tmp/jupyterhub.sqlite",
+            docker: dockerSpawnerBlock(vmConfig, { root: HOMES_ROOT, socket: HOMES_SOCKET }),
+        }),
+    ),
+);
+// ... and the Kubernetes hub with the Gluster homes provisioner, through the deployment's overlay.
+const kctx = ctx({ ...ADDONS_OFF, ...NO_CAS, "hub.auth.type": "dummy" }, { homesProvisioner: true });
+const kdoc = renderHubDocument(kctx.config, {
+    singleuserImage: image,
+    hubHost: "hub",
+    proxyApiUrl: "http://proxy-api:8001",
+    sqlitePath: "/srv/jupyterhub/data/jupyterhub.sqlite",
+    kubernetes: kubeSpawnerBlock(kctx.config),
+});
+fs.writeFileSync(path.join(out, "doc-kubernetes.json"), hubDocumentJson(kctx, kdoc as unknown as Record<string, unknown>, image));
+console.log(`rendered the home helpers, pv-template.json and two hub documents into ${out}`);
