@@ -121,6 +121,8 @@ export function deployKubernetes(config: PlatformConfig): Record<string, pulumi.
             storageClassName: HOMES_STORAGE_CLASS,
             hubDbVolumeName: `hub-db-${kube.namespace}`,
             hubServiceAccountExists: true,
+            // The pre-spawn hook makes the user's Gluster directory, quota and PV (homesStorage.ts).
+            homesProvisioner: true,
         },
         { dependsOn: [homes] },
     );

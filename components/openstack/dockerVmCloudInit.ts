@@ -47,6 +47,10 @@ function file(path: string, content: string, permissions: string, owner = "root:
     return { path, content, permissions, owner };
 }
 
+/**
+ * The hub container reaches the socket through a read-only bind mount of its directory. It runs
+ * as uid 10001 in the group of the Docker socket (group_add), so the socket belongs to `docker`.
+ */
 export function homesSocketUnit(): string {
     return `[Unit]
 Description=jupyterhub-platform: per-user home provisioning socket
@@ -54,7 +58,8 @@ Description=jupyterhub-platform: per-user home provisioning socket
 [Socket]
 ListenStream=${HOMES_SOCKET}
 SocketMode=0660
-DirectoryMode=0750
+SocketGroup=docker
+DirectoryMode=0755
 Accept=yes
 MaxConnections=16
 

@@ -61,4 +61,4 @@ if [ ! -x "$venv/bin/pytest" ]; then
         "dockerspawner==14.0.0" "jupyterhub-kubespawner==7.1.0" >&2
 fi
 cd "$here"
-JHP_HELPERS_DIR="$work/helpers" PLATFORM_HOMES_DIR="$repo/images/hub" "$venv/bin/python" -m pytest "${pytest_args[@]}" .
+PYTHONDONTWRITEBYTECODE=1 JHP_HELPERS_DIR="$work/helpers" PLATFORM_HOMES_DIR="$repo/images/hub" "$venv/bin/python" -m pytest "${pytest_args[@]}" .

@@ -16,7 +16,10 @@ describe("docker-vm host homes: renderers", () => {
         assert.strictEqual(block.homeBindTemplate, "/srv/homes/{username}");
         // The named-volume template stays (the janitor and older images know it).
         assert.strictEqual(block.homeVolumeTemplate, "jupyterhub-unit-home-{username}");
-        assert.strictEqual(dockerSpawnerBlock(platformConfig(), { root: "/data/homes/", socket: "/run/h/s.sock" }).homeBindTemplate, "/data/homes/{username}");
+        assert.strictEqual(
+            dockerSpawnerBlock(platformConfig(), { root: "/data/homes/", socket: "/run/h/s.sock" }).homeBindTemplate,
+            "/data/homes/{username}",
+        );
     });
 
     it("leaves the local topology on named volumes: no socket, no bind template", () => {

@@ -1,5 +1,10 @@
 import * as assert from "assert";
-import { renderProvisionerConfigMap, renderProvisionerRbac, renderProvisionerSecret, type HomesParams } from "../../../components/kubernetes/homesStorage";
+import {
+    renderProvisionerConfigMap,
+    renderProvisionerRbac,
+    renderProvisionerSecret,
+    type HomesParams,
+} from "../../../components/kubernetes/homesStorage";
 import { HOMES_TOKEN_ENV, hubDeployment, homesProvisionerMounts } from "../../../components/kubernetes/jupyterhub/hubDeployment";
 import { overlayHubDocument } from "../../../components/kubernetes/jupyterhub/hubDocumentOverlay";
 import { HUB_PATHS } from "../../../components/kubernetes/jupyterhub/names";
@@ -15,7 +20,8 @@ describe("jupyterhub-k8s Gluster homes provisioner (hub side)", () => {
         const pod = json(hubDeployment(c, "x")).spec.template.spec;
         assert.ok(!pod.volumes.some((v: { name: string }) => v.name.startsWith("homes")));
         assert.ok(!pod.containers[0].env.some((e: { name: string }) => e.name === HOMES_TOKEN_ENV));
-        const k = (overlayHubDocument(c, hubDocument(c), IMAGES.singleuser as string) as Record<string, Record<string, unknown>>).kubernetes;
+        const k = (overlayHubDocument(c, hubDocument(c), IMAGES.singleuser as string) as Record<string, Record<string, unknown>>)
+            .kubernetes;
         assert.strictEqual(k.homesProvisioner, null);
     });
 
@@ -37,12 +43,24 @@ describe("jupyterhub-k8s Gluster homes provisioner (hub side)", () => {
         ]);
         // The Secret's key is `token`; the hub gets its path, never its value.
         assert.ok(Object.keys(secret.stringData as object).includes("token"));
-        assert.ok(hub.env.some((e: { name: string; value: string }) => e.name === "PLATFORM_HOMES_TOKEN_FILE" && e.value === "/etc/jupyterhub/homes-secret/token"));
+        assert.ok(
+            hub.env.some(
+                (e: { name: string; value: string }) =>
+                    e.name === "PLATFORM_HOMES_TOKEN_FILE" && e.value === "/etc/jupyterhub/homes-secret/token",
+            ),
+        );
         assert.ok(hub.env.every((e: { valueFrom?: unknown }) => e.valueFrom === undefined));
         // The ConfigMap's keys are the files the hook reads.
-        assert.deepStrictEqual(Object.keys(cm.data as object).sort(), ["helperHosts", "helperPort", "homesPath", "pv-template.json", "storageClass"]);
+        assert.deepStrictEqual(Object.keys(cm.data as object).sort(), [
+            "helperHosts",
+            "helperPort",
+            "homesPath",
+            "pv-template.json",
+            "storageClass",
+        ]);
         // The document tells the hook where the ConfigMap is.
-        const k = (overlayHubDocument(c, hubDocument(c), IMAGES.singleuser as string) as Record<string, Record<string, unknown>>).kubernetes;
+        const k = (overlayHubDocument(c, hubDocument(c), IMAGES.singleuser as string) as Record<string, Record<string, unknown>>)
+            .kubernetes;
         assert.deepStrictEqual(k.homesProvisioner, { configDir: HUB_PATHS.homesConfigDir });
     });
 
@@ -53,7 +71,11 @@ describe("jupyterhub-k8s Gluster homes provisioner (hub side)", () => {
         assert.strictEqual(pv.spec.claimRef.name, doc.kubernetes.homePvcTemplate);
         const [sa, role, binding] = renderProvisionerRbac(PARAMS);
         assert.strictEqual(sa.metadata.name, c.names.hubServiceAccount);
-        assert.ok((role.rules as { resources: string[]; verbs: string[] }[]).some((r) => r.resources.includes("persistentvolumes") && r.verbs.includes("create")));
+        assert.ok(
+            (role.rules as { resources: string[]; verbs: string[] }[]).some(
+                (r) => r.resources.includes("persistentvolumes") && r.verbs.includes("create"),
+            ),
+        );
         assert.deepStrictEqual((binding.subjects as { name: string }[])[0].name, c.names.hubServiceAccount);
     });
 
