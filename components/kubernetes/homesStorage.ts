@@ -11,7 +11,7 @@
  *   made by root on a storage node, by the socket-activated helper jhp-gluster-home (TCP 24100,
  *   token in the secret `homes-provisioner`), before the PV is created.
  *
- * The hub's pre-spawn hook (KubeSpawner, a later issue) does: helper call, then create the PV
+ * The hub's pre-spawn hook (images/hub/platform_homes.py) does: helper call, then create the PV
  * from the template in the config map `homes-provisioner` (the ClusterRole here allows exactly
  * that to the hub's service account), then KubeSpawner creates the claim, which binds.
  */
