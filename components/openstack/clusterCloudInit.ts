@@ -3,6 +3,7 @@
  * GlusterFS storage nodes. Control-plane user-data carries the cluster CA keys, so the caller
  * marks it secret.
  */
+import { acceptSocketUnit, perConnectionServiceUnit } from "./systemdUnits";
 import { cloudConfig, type YamlValue } from "./yaml";
 import {
     PATHS,
@@ -101,32 +102,16 @@ export function renderWorkerUserData(p: WorkerUserDataParams): string {
 }
 
 export function glusterHomeSocketUnit(): string {
-    return `[Unit]
-Description=jupyterhub-platform: per-user Gluster home provisioning socket
-
-[Socket]
-ListenStream=${HOMES_HELPER_PORT}
-Accept=yes
-MaxConnections=16
-
-[Install]
-WantedBy=sockets.target
-`;
+    return acceptSocketUnit({ description: "jupyterhub-platform: per-user Gluster home provisioning socket", listen: HOMES_HELPER_PORT });
 }
 
 export function glusterHomeServiceUnit(): string {
-    return `[Unit]
-Description=jupyterhub-platform: create a user's Gluster directory with its quota
-After=glusterd.service
-
-[Service]
-Type=oneshot
-ExecStart=${PATHS.glusterHome} --stdin
-StandardInput=socket
-StandardOutput=socket
-StandardError=journal
-TimeoutStartSec=120
-`;
+    return perConnectionServiceUnit({
+        description: "jupyterhub-platform: create a user's Gluster directory with its quota",
+        unitExtra: ["After=glusterd.service"],
+        execStart: `${PATHS.glusterHome} --stdin`,
+        timeoutSeconds: 120,
+    });
 }
 
 export interface StorageUserDataParams {

@@ -3,6 +3,7 @@
  * installs Docker, the per-user btrfs home helper and, for Let's Encrypt, certbot with its
  * issuance timer and deploy hook.
  */
+import { acceptSocketUnit, perConnectionServiceUnit } from "./systemdUnits";
 import { cloudConfig, type YamlValue } from "./yaml";
 import {
     PATHS,
@@ -52,35 +53,20 @@ function file(path: string, content: string, permissions: string, owner = "root:
  * as uid 10001 in the group of the Docker socket (group_add), so the socket belongs to `docker`.
  */
 export function homesSocketUnit(): string {
-    return `[Unit]
-Description=jupyterhub-platform: per-user home provisioning socket
-
-[Socket]
-ListenStream=${HOMES_SOCKET}
-SocketMode=0660
-SocketGroup=docker
-DirectoryMode=0755
-Accept=yes
-MaxConnections=16
-
-[Install]
-WantedBy=sockets.target
-`;
+    return acceptSocketUnit({
+        description: "jupyterhub-platform: per-user home provisioning socket",
+        listen: HOMES_SOCKET,
+        extra: ["SocketMode=0660", "SocketGroup=docker", "DirectoryMode=0755"],
+    });
 }
 
 export function homesServiceUnit(): string {
-    return `[Unit]
-Description=jupyterhub-platform: create a user's btrfs home with its quota
-RequiresMountsFor=${HOMES_ROOT}
-
-[Service]
-Type=oneshot
-ExecStart=${PATHS.homeProvision} --stdin
-StandardInput=socket
-StandardOutput=socket
-StandardError=journal
-TimeoutStartSec=60
-`;
+    return perConnectionServiceUnit({
+        description: "jupyterhub-platform: create a user's btrfs home with its quota",
+        unitExtra: [`RequiresMountsFor=${HOMES_ROOT}`],
+        execStart: `${PATHS.homeProvision} --stdin`,
+        timeoutSeconds: 60,
+    });
 }
 
 /** Docker must never start with its data or the homes on the root disk. */
