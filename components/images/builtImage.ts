@@ -95,15 +95,8 @@ export class BuiltImage extends pulumi.ComponentResource {
             );
             this.ref = pushed.sha256Digest.apply((digest) => pinnedRef(args.repository, undefined, digest));
         } else {
-            this.ref = pulumi.all([image.imageId, image.name]).apply(([id, tagged]) => {
-                if (!id) {
-                    // Only a provider (or test mock) that reports no image ID gets here: fall back to
-                    // the content-hash tag rather than fail, and say so.
-                    void pulumi.log.warn(`image ${tagged}: the docker provider reported no image ID; referencing it by tag`, this);
-                    return tagged;
-                }
-                return pinnedRef(args.repository, id);
-            });
+            // No fallback to the tag: a reference that is not pinned is an error (pinnedRef throws).
+            this.ref = image.imageId.apply((id) => pinnedRef(args.repository, id));
         }
         this.registerOutputs({ imageName: this.imageName, ref: this.ref });
     }
