@@ -10,5 +10,5 @@ if ! bash scripts/docker/prepare-local.sh; then
     exit 1
 fi
 # shellcheck disable=SC1091
-source scripts/toolchain/env.sh
+source tools/offline/toolchain/env.sh
 exec npx ts-node --transpile-only -P tsconfig.json bench/bench.ts

@@ -13,7 +13,7 @@ step() { echo; echo "==> $*"; }
 step "toolchain, Docker engine, base images"
 bash scripts/docker/prepare-local.sh
 # shellcheck disable=SC1091
-source scripts/toolchain/env.sh
+source tools/offline/toolchain/env.sh
 
 step "stack $STACK"
 if ! pulumi stack select "$STACK" --non-interactive 2>/dev/null; then

@@ -2,13 +2,13 @@
 # What every command that runs the local topology needs first (npm run up, e2e:local, bench):
 # npm packages, the Pulumi CLI with the plugins the local topology uses, a running Docker engine
 # and the local stand-ins for the upstream base images. Idempotent; fast when all is present.
-# Callers then `source scripts/toolchain/env.sh` for PATH and the file backend.
+# Callers then `source tools/offline/toolchain/env.sh` for PATH and the file backend.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 # Not the whole `npm run toolchain`: the kubernetes and openstack plugins cannot be built from
 # this machine's Go module proxy (docs/toolchain.md), and the local topology does not use them.
-bash scripts/toolchain/install.sh --only cli,language,random,docker
+bash tools/offline/toolchain/install.sh --only cli,language,random,docker
 bash scripts/docker/ensure-dockerd.sh
-bash scripts/base-images/build.sh
+bash tools/offline/base-images/build.sh

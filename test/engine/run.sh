@@ -21,8 +21,8 @@ REPO="$(cd "$HERE/../.." && pwd)"
 FIXTURE="$HERE/fixture"
 STEP_TIMEOUT="${JHP_ENGINE_STEP_TIMEOUT:-300}"
 
-# shellcheck source=scripts/toolchain/env.sh
-source "$REPO/scripts/toolchain/env.sh"
+# shellcheck source=tools/offline/toolchain/env.sh
+source "$REPO/tools/offline/toolchain/env.sh"
 # The fixture is TypeScript run by ts-node; type checking is `npm run typecheck`'s job.
 export PULUMI_NODEJS_TRANSPILE_ONLY=true
 # Keep the CLI's output plain for the assertions below.
@@ -69,7 +69,7 @@ trap cleanup EXIT
 
 # --- toolchain ----------------------------------------------------------------
 if [ "${JHP_ENGINE_SKIP_TOOLCHAIN:-0}" != 1 ]; then
-  if ! bash "$REPO/scripts/toolchain/install.sh" --only cli,language,random >"$WORK/toolchain" 2>&1; then
+  if ! bash "$REPO/tools/offline/toolchain/install.sh" --only cli,language,random >"$WORK/toolchain" 2>&1; then
     show toolchain 40
     fail "toolchain: pulumi CLI, language host and random plugin installed (npm run toolchain)"
     finish

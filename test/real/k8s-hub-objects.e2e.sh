@@ -16,7 +16,7 @@
 #      the Secret and restarting the proxy Deployment with the acme-renewer ServiceAccount's token.
 #
 #   k8s-hub-objects.e2e.sh KUBE_BIN [PEBBLE_BIN]
-#     KUBE_BIN: etcd and kube-apiserver (scripts/real/build-tools.sh kube); kube-scheduler is
+#     KUBE_BIN: etcd and kube-apiserver (tools/offline/go-tools/build.sh kube); kube-scheduler is
 #       built next to them when missing. PEBBLE_BIN: pebble, pebble-challtestsrv (optional).
 #     JHP_HUB_IMAGE / JHP_PROXY_IMAGE: local images for step 4 (skipped when unset or absent).
 # Prints PASS/FAIL/SKIP lines and a final "COUNTS passed failed skipped"; exits 1 on a failure.
@@ -146,8 +146,8 @@ can user-scheduler no create pods
 # ── 3. the user scheduler ──────────────────────────────────────────────────────────────────────
 SCHED="$KUBE_BIN/kube-scheduler"
 if [ ! -x "$SCHED" ]; then
-    # A copy of scripts/real/go/kube, so building one more command leaves its go.mod/go.sum alone.
-    mkdir -p "$WORK/gomod" && cp "$ROOT/scripts/real/go/kube/go.mod" "$ROOT/scripts/real/go/kube/go.sum" "$WORK/gomod/" 2>/dev/null
+    # A copy of tools/offline/go-tools/go/kube, so building one more command leaves its go.mod/go.sum alone.
+    mkdir -p "$WORK/gomod" && cp "$ROOT/tools/offline/go-tools/go/kube/go.mod" "$ROOT/tools/offline/go-tools/go/kube/go.sum" "$WORK/gomod/" 2>/dev/null
     check "build kube-scheduler from k8s.io/kubernetes (the API server's release)" bash -c \
         "cd '$WORK/gomod' && GOFLAGS=-mod=mod GONOSUMDB=k8s.io GOTOOLCHAIN=local timeout 1800 go build -o '$WORK/kube-scheduler' k8s.io/kubernetes/cmd/kube-scheduler"
     SCHED="$WORK/kube-scheduler"
@@ -256,7 +256,7 @@ PY
         nsenter -t "$pid" -n iptables -t nat -A "$chain" -p tcp --dport 443 -j REDIRECT --to-ports 8443
     done
     # Pebble's API certificate for the pod address, from Pebble's own test CA (in its module source).
-    minica="$(go env GOMODCACHE)/github.com/letsencrypt/pebble/v2@$(grep -o 'github.com/letsencrypt/pebble/v2 v[^ ]*' "$ROOT/scripts/real/go/pebble/go.mod" | head -n 1 | cut -d' ' -f2)/test/certs"
+    minica="$(go env GOMODCACHE)/github.com/letsencrypt/pebble/v2@$(grep -o 'github.com/letsencrypt/pebble/v2 v[^ ]*' "$ROOT/tools/offline/go-tools/go/pebble/go.mod" | head -n 1 | cut -d' ' -f2)/test/certs"
     openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=pebble -keyout "$w/pebble.key" -out "$w/pebble.csr" 2>/dev/null
     printf 'subjectAltName=IP:%s\n' "$pod_ip" >"$w/san.ext"
     openssl x509 -req -in "$w/pebble.csr" -CA "$minica/pebble.minica.pem" -CAkey "$minica/pebble.minica.key.pem" -CAcreateserial -days 1 -extfile "$w/san.ext" -out "$w/pebble.crt" 2>/dev/null
@@ -300,7 +300,7 @@ PY
     check "acme: a second run finds the certificate good and does nothing" grep -q 'nothing to do' "$LOGDIR/acme-second-run.log"
 }
 if [ -z "$PEBBLE_BIN" ] || [ ! -x "$PEBBLE_BIN/pebble" ]; then
-    skip "acme renewer against Pebble" "no Pebble (scripts/real/build-tools.sh pebble)"
+    skip "acme renewer against Pebble" "no Pebble (tools/offline/go-tools/build.sh pebble)"
 elif [ -z "${JHP_HUB_IMAGE:-}" ] || [ -z "${JHP_PROXY_IMAGE:-}" ] || ! docker image inspect "$JHP_HUB_IMAGE" "$JHP_PROXY_IMAGE" >/dev/null 2>&1; then
     skip "acme renewer against Pebble" "set JHP_HUB_IMAGE and JHP_PROXY_IMAGE to built hub and proxy images"
 else

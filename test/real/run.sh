@@ -61,7 +61,7 @@ modprobe loop 2>/dev/null || true
 
 # The Go tools: Pebble is quick; the Kubernetes build is long on a cold cache, so it runs in the
 # background while the other checks go on.
-BUILD="$ROOT/scripts/real/build-tools.sh"
+BUILD="$ROOT/tools/offline/go-tools/build.sh"
 KUBE_BUILD_LOG="$LOGDIR/build-kube.log"
 kube_build_start="$(now)"
 timeout "${JHP_KUBE_BUILD_TIMEOUT:-2400}" bash "$BUILD" kube >"$KUBE_BUILD_LOG" 2>&1 &

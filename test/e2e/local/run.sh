@@ -11,7 +11,7 @@ if ! bash scripts/docker/prepare-local.sh; then
     exit 1
 fi
 # shellcheck disable=SC1091
-source scripts/toolchain/env.sh
+source tools/offline/toolchain/env.sh
 # Debian packages the test drives: chromium (JupyterLab in a headless browser), docker-registry
 # and htpasswd (a loopback registry for the images.registry path).
 missing=""

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# scripts/toolchain/install.sh - install the Pulumi engine this repository needs.
+# tools/offline/toolchain/install.sh - install the Pulumi engine this repository needs.
 #
 #   npm run toolchain                        # everything package.json needs
-#   bash scripts/toolchain/install.sh --only cli,language,random
-#   bash scripts/toolchain/install.sh --check   # exit 0 iff everything is installed
+#   bash tools/offline/toolchain/install.sh --only cli,language,random
+#   bash tools/offline/toolchain/install.sh --check   # exit 0 iff everything is installed
 #
 # Installs, at the versions read at run time from package.json and
 # node_modules/@pulumi/*/package.json:
@@ -30,14 +30,14 @@
 # Environment: JHP_PULUMI_BIN_DIR (default ~/.pulumi/bin), PULUMI_HOME,
 #          JHP_TOOLCHAIN_CACHE (default ~/.cache/jhp-toolchain: build trees, logs,
 #          bootstrap Go), GOPROXY (default https://proxy.golang.org), GOSUMDB (default
-#          off: the go.sum files in scripts/toolchain/modules are the pins),
+#          off: the go.sum files in tools/offline/toolchain/modules are the pins),
 #          JHP_GO_BOOTSTRAP_VERSION (Go fetched from the proxy when no Go >= the
 #          modules' go line is installed; default 1.26.8), JHP_TOOLCHAIN_UPSTREAM
 #          (see providers.conf).
 set -euo pipefail
 
 TOOLCHAIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$TOOLCHAIN_DIR/../.." && pwd)"
+REPO_ROOT="$(cd "$TOOLCHAIN_DIR/../../.." && pwd)"
 MODULES="$TOOLCHAIN_DIR/modules"
 # Bump when a change to this script must rebuild everything.
 RECIPE_REV=1
@@ -328,7 +328,7 @@ build_language() {
   local dir="$MODULES/pulumi-language-nodejs" out="$CACHE/out"
   sync_pulumi_pin "$dir"
   mkdir -p "$out"
-  log "building pulumi-language-nodejs v$SDK_VERSION (scripts/toolchain/modules/pulumi-language-nodejs)"
+  log "building pulumi-language-nodejs v$SDK_VERSION (tools/offline/toolchain/modules/pulumi-language-nodejs)"
   (cd "$dir" && timed "$LOGS/language.log" "$GO" build -trimpath \
     -ldflags "-s -w -X main.version=$SDK_VERSION" -o "$out/pulumi-language-nodejs" .)
   install_file "$out/pulumi-language-nodejs" "$BIN_DIR/pulumi-language-nodejs"
@@ -353,11 +353,11 @@ plugin_install() { # plugin_install NAME VERSION BINARY
 build_rebridge() {
   local name="$1" version="${PROVIDER_VERSION[$1]}" prepared="${PINNED_FOR[$1]}"
   if [ "$version" != "$prepared" ]; then
-    die "$name: package.json wants ${PROVIDER_PACKAGE[$name]} $version, but scripts/toolchain/modules/provider-$name is pinned for $prepared. Update its go.mod pins (upstream Terraform provider and bridge versions that pulumi-$name v$version uses) and the version in providers.conf - see docs/toolchain.md."
+    die "$name: package.json wants ${PROVIDER_PACKAGE[$name]} $version, but tools/offline/toolchain/modules/provider-$name is pinned for $prepared. Update its go.mod pins (upstream Terraform provider and bridge versions that pulumi-$name v$version uses) and the version in providers.conf - see docs/toolchain.md."
   fi
   setup_go
   local build="$CACHE/build/provider-$name" out="$CACHE/out"
-  log "building resource plugin $name v$version (rebridge: scripts/toolchain/modules/provider-$name)"
+  log "building resource plugin $name v$version (rebridge: tools/offline/toolchain/modules/provider-$name)"
   rm -rf "$build" && mkdir -p "$build" "$out"
   cp -R "$MODULES/provider-$name/." "$build/"
   local ld="-s -w -X jupyterhub-platform.local/toolchain/provider-$name/info.Version=$version"
@@ -387,7 +387,7 @@ go_json_field() { node -e '
 # they generate and do not commit, so the module is copied from the module cache
 # into a writable tree and built there as the main module, with its own go.sum:
 #   - local replaces (e.g. sdk => ../sdk, shim => ./shim, upstream => ../upstream)
-#     point at a stand-in from scripts/toolchain/modules/provider-<name>/<dir> when one
+#     point at a stand-in from tools/offline/toolchain/modules/provider-<name>/<dir> when one
 #     declares that module, and are dropped otherwise (the requirement then comes
 #     from the proxy); replaces to published modules stay as they are;
 #   - cmd/pulumi-resource-<name>/generate.go, where present, is run with VERSION set
@@ -446,7 +446,7 @@ build_upstream() {
     if [ -n "$stand" ]; then
       cp -R "$stand" "$build/standin-$(basename "$stand")"
       (cd "$src" && "$GO" mod edit -replace "$old=../standin-$(basename "$stand")")
-      log "  local replace $old => $new: stand-in scripts/toolchain/modules/provider-$name/$(basename "$stand")"
+      log "  local replace $old => $new: stand-in tools/offline/toolchain/modules/provider-$name/$(basename "$stand")"
     else
       (cd "$src" && "$GO" mod edit -dropreplace "$old")
       log "  local replace $old => $new: dropped, $old comes from the proxy"
@@ -519,7 +519,7 @@ for c in "${ORDERED[@]}"; do
       language:go) build_language ;;
       *:rebridge) build_rebridge "$c" ;;
       *:upstream) build_upstream "$c" ;;
-      *) die "$c: no recipe in scripts/toolchain/providers.conf" ;;
+      *) die "$c: no recipe in tools/offline/toolchain/providers.conf" ;;
     esac
   )
   rc=$?

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build the Go tools the real checks need, from the Go module proxy, into a cache that survives
 # across runs: Pebble and pebble-challtestsrv (ACME test server), etcd, kube-apiserver and kubeadm.
-# Usage: scripts/real/build-tools.sh pebble|kube   (prints the bin directory)
+# Usage: tools/offline/go-tools/build.sh pebble|kube   (prints the bin directory)
 set -euo pipefail
 
 what="${1:?usage: $0 pebble|kube}"

@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package tools pins the commands built by scripts/real/build-tools.sh.
+// Package tools pins the commands built by tools/offline/go-tools/build.sh.
 package tools
 
 import (

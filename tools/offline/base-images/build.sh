@@ -4,8 +4,8 @@
 # without pulling (no container registry is reachable here).
 #
 #   1. debootstrap Debian bookworm (minbase) -> `docker import` as $ROOTFS_IMAGE
-#   2. scripts/base-images/hub        -> quay.io/jupyterhub/jupyterhub:5.3.0
-#   3. scripts/base-images/singleuser -> quay.io/jupyter/minimal-notebook:2025-06-30
+#   2. tools/offline/base-images/hub        -> quay.io/jupyterhub/jupyterhub:5.3.0
+#   3. tools/offline/base-images/singleuser -> quay.io/jupyter/minimal-notebook:2025-06-30
 #
 # Cache: an image that already exists on the engine (a stand-in, or the real upstream image on a
 # machine that could pull it) is left alone; FORCE=1 rebuilds the stand-ins.

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
-# scripts/toolchain/env.sh - environment for running the Pulumi engine locally.
+# tools/offline/toolchain/env.sh - environment for running the Pulumi engine locally.
 #
-# Usage:   source scripts/toolchain/env.sh     (from any directory; bash or zsh)
+# Usage:   source tools/offline/toolchain/env.sh     (from any directory; bash or zsh)
 #
 # Stable interface (other scripts - e2e, `npm run up`, test:engine - rely on it):
 #   PATH                    gains "$HOME/.pulumi/bin" (where `npm run toolchain`
@@ -36,7 +36,7 @@ elif [ -n "${ZSH_VERSION:-}" ]; then
 else
   _jhp_env_file="$0"
 fi
-JHP_REPO_ROOT="$(cd "$(dirname "$_jhp_env_file")/../.." && pwd)"
+JHP_REPO_ROOT="$(cd "$(dirname "$_jhp_env_file")/../../.." && pwd)"
 export JHP_REPO_ROOT
 unset _jhp_env_file
 

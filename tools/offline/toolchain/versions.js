@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints the Pulumi versions this repository needs, read at run time from
 // package.json and the installed node_modules/@pulumi/*/package.json, one per
-// line, for scripts/toolchain/install.sh:
+// line, for tools/offline/toolchain/install.sh:
 //
 //   sdk <version>                           the @pulumi/pulumi release (CLI + language host)
 //   provider <name> <version> <npm-package> one line per resource-provider package
@@ -14,7 +14,7 @@
 const fs = require("fs");
 const path = require("path");
 
-const root = process.argv[2] || path.resolve(__dirname, "..", "..");
+const root = process.argv[2] || path.resolve(__dirname, "..", "..", "..");
 
 function readJSON(file) {
     return JSON.parse(fs.readFileSync(file, "utf8"));
