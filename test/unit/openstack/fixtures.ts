@@ -5,6 +5,8 @@
  * token parts in kubeadm's alphabet.
  */
 import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig } from "../../../config/parse";
 import type { PlatformConfig } from "../../../config/types";
@@ -74,8 +76,15 @@ export function prodConfig(extra: Record<string, string> = {}): PlatformConfig {
     );
 }
 
-/** One RSA key pair shared by every mocked tls.PrivateKey (generating one each is slow). */
-const KEYS = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+/**
+ * One RSA key pair shared by every mocked tls.PrivateKey: a committed test-only key, so rendered
+ * artifacts that embed it (control-plane user-data) are the same on every run and golden files
+ * can hold them.
+ */
+const KEYS = (() => {
+    const privateKey = crypto.createPrivateKey(fs.readFileSync(path.join(__dirname, "..", "fixtures", "test-rsa-key.pem")));
+    return { privateKey, publicKey: crypto.createPublicKey(privateKey) };
+})();
 export const MOCK_PUBLIC_KEY_PEM = KEYS.publicKey.export({ type: "spki", format: "pem" }).toString();
 const MOCK_PRIVATE_KEY_PEM = KEYS.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 
