@@ -4,7 +4,7 @@
  * marks it secret.
  */
 import { acceptSocketUnit, perConnectionServiceUnit } from "./systemdUnits";
-import { cloudConfig, type YamlValue } from "./yaml";
+import { cloudConfig, type YamlValue } from "../shared/yaml";
 import {
     PATHS,
     renderGlusterEnv,

@@ -4,7 +4,7 @@
  * issuance timer and deploy hook.
  */
 import { acceptSocketUnit, perConnectionServiceUnit } from "./systemdUnits";
-import { cloudConfig, type YamlValue } from "./yaml";
+import { cloudConfig, type YamlValue } from "../shared/yaml";
 import {
     PATHS,
     renderCertDeployScript,

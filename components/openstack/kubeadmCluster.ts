@@ -8,9 +8,9 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ApiServerReady } from "../kubernetes/apiServerReady";
-import { ClusterPki } from "../kubernetes/clusterPki";
-import { API_PORT, caCertHash, renderInitConfig, renderJoinConfig, renderKubeconfig } from "../kubernetes/kubeadmConfig";
+import { ApiServerReady } from "../kubeadm/apiServerReady";
+import { ClusterPki } from "../kubeadm/clusterPki";
+import { API_PORT, caCertHash, renderInitConfig, renderJoinConfig, renderKubeconfig } from "../kubeadm/kubeadmConfig";
 import { renderControlPlaneUserData, renderWorkerUserData, type ClusterPkiFiles } from "./clusterCloudInit";
 import { glusterParams } from "./glusterStorage";
 import { needsPodAddressPairs } from "./securityRules";

@@ -12,7 +12,7 @@ import { renderProvisionerConfigMap } from "../../components/kubernetes/homesSto
 import { HOMES_SOCKET } from "../../components/openstack/dockerVmCloudInit";
 import { dockerSpawnerBlock } from "../../components/docker/render";
 import { renderHubDocument, serializeHubDocument } from "../../components/hub/hubDocument";
-import { hubDocumentJson } from "../../components/kubernetes/jupyterhub/hubDocumentOverlay";
+import { hubDocumentJson } from "../../components/kubernetes/jupyterhub/hub/documentOverlay";
 import { platformConfig } from "../unit/hub/fixtures";
 import { ADDONS_OFF, NO_CAS, ctx, kubeSpawnerBlock } from "../unit/jupyterhub-k8s/fixtures";
 

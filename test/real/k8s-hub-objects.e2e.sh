@@ -285,7 +285,7 @@ print("\n".join(f"{k}={v}" for k, v in env.items()))
 PY
     renewer() {
         docker run --rm --network host --env-file "$w/renewer.env" -v "$w:/w:ro" \
-            -v "$ROOT/components/kubernetes/jupyterhub/acme_renew.py:/opt/acme-renewer/acme_renew.py:ro" \
+            -v "$ROOT/components/kubernetes/jupyterhub/proxy/acme_renew.py:/opt/acme-renewer/acme_renew.py:ro" \
             --entrypoint python3 "$JHP_HUB_IMAGE" /opt/acme-renewer/acme_renew.py
     }
     check "acme: the renewer replaces the bootstrap certificate via HTTP-01 through the proxy (redirect, 443, route)" renewer

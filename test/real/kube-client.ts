@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as https from "https";
-import { waitForApiServer } from "../../components/kubernetes/apiServerReady";
+import { waitForApiServer } from "../../components/kubeadm/apiServerReady";
 
 interface Obj {
     apiVersion: string;

@@ -11,7 +11,7 @@ import { renderDockerVmUserData } from "../../components/openstack/dockerVmCloud
 import { renderControlPlaneUserData, renderStorageUserData, renderWorkerUserData } from "../../components/openstack/clusterCloudInit";
 import { renderGlusterMountScript, renderTlsEnv } from "../../components/openstack/scripts";
 import { PROXY_KEY_OWNER, TLS_DIR } from "../../components/openstack/dockerVmCloudInit";
-import { caCertHash, renderInitConfig, renderJoinConfig } from "../../components/kubernetes/kubeadmConfig";
+import { caCertHash, renderInitConfig, renderJoinConfig } from "../../components/kubeadm/kubeadmConfig";
 import { renderCalicoInstallation } from "../../components/kubernetes/calico";
 import {
     renderHubDbPv,

@@ -12,12 +12,12 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { PlatformConfig } from "../../../config/types";
 import { renderContext, type HubRenderContext } from "./context";
-import { checksum, hubDocumentJson } from "./hubDocumentOverlay";
-import type { HubSecretValues } from "./hubSecret";
-import { neededHubSecrets } from "./hubSecret";
+import { checksum, hubDocumentJson } from "./hub/documentOverlay";
+import type { HubSecretValues } from "./hub/secret";
+import { neededHubSecrets } from "./hub/secret";
 import { kubernetesResource } from "./kubernetesResource";
 import type { KubernetesObject } from "./objects";
-import type { TlsPair } from "./proxyTls";
+import type { TlsPair } from "./proxy/tls";
 import { renderHubObjects, WORKLOAD_KINDS } from "./renderHub";
 
 export interface HubOnKubernetesArgs {

@@ -5,30 +5,30 @@
  * exactly these; test/real/k8s-hub-objects.ts dumps them for a real API server.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { acmeRenewer } from "./acmeRenewer";
+import { acmeRenewer } from "./proxy/acmeRenewer";
 import type { HubRenderContext } from "./context";
-import { hubConfigMap } from "./hubConfigMap";
-import { hubDbPvc } from "./hubDatabase";
-import { hubDeployment, hubService } from "./hubDeployment";
-import { hubRole, hubRoleBinding, hubServiceAccount } from "./hubRbac";
-import { hubSecret, type HubSecretValues } from "./hubSecret";
-import { imagePuller } from "./imagePuller";
-import { networkPolicies } from "./networkPolicies";
+import { hubConfigMap } from "./hub/configMap";
+import { hubDbPvc } from "./hub/database";
+import { hubDeployment, hubService } from "./hub/deployment";
+import { hubRole, hubRoleBinding, hubServiceAccount } from "./hub/rbac";
+import { hubSecret, type HubSecretValues } from "./hub/secret";
+import { imagePuller } from "./imagePuller/daemonSet";
+import { networkPolicies } from "./networkPolicies/policies";
 import type { KubernetesObject } from "./objects";
-import { priorityClasses } from "./priorityClasses";
-import { proxyDeployment } from "./proxyDeployment";
-import { proxyApiService, proxyPublicService } from "./proxyServices";
-import { proxyTlsSecret, type TlsPair } from "./proxyTls";
-import { userPlaceholders } from "./userPlaceholders";
-import { checksum } from "./hubDocumentOverlay";
-import { userSchedulerConfigMap } from "./userSchedulerConfig";
-import { userSchedulerDeployment } from "./userSchedulerDeployment";
+import { priorityClasses } from "./scheduling/priorityClasses";
+import { proxyDeployment } from "./proxy/deployment";
+import { proxyApiService, proxyPublicService } from "./proxy/services";
+import { proxyTlsSecret, type TlsPair } from "./proxy/tls";
+import { userPlaceholders } from "./scheduling/userPlaceholders";
+import { checksum } from "./hub/documentOverlay";
+import { userSchedulerConfigMap } from "./scheduling/userSchedulerConfig";
+import { userSchedulerDeployment } from "./scheduling/userSchedulerDeployment";
 import {
     userSchedulerClusterRoleBindings,
     userSchedulerLeaseRole,
     userSchedulerLeaseRoleBinding,
     userSchedulerServiceAccount,
-} from "./userSchedulerRbac";
+} from "./scheduling/userSchedulerRbac";
 
 export interface HubDynamicInputs {
     /** The hub config document as the hub reads it (hubDocumentJson). */

@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { ACME_SCHEDULE, acmeCronJob, acmeRenewer, acmeRole, acmeScript } from "../../../components/kubernetes/jupyterhub/acmeRenewer";
+import { ACME_SCHEDULE, acmeCronJob, acmeRenewer, acmeRole, acmeScript } from "../../../components/kubernetes/jupyterhub/proxy/acmeRenewer";
 import { ctx, json, PEM_CERT, PEM_KEY, type Json } from "./fixtures";
 
-const SCRIPT_DIR = path.resolve(__dirname, "../../../components/kubernetes/jupyterhub");
+const SCRIPT_DIR = path.resolve(__dirname, "../../../components/kubernetes/jupyterhub/proxy");
 
 describe("jupyterhub-k8s ACME renewer (letsencrypt)", () => {
     it("exists only with hub.tls.mode letsencrypt", () => {

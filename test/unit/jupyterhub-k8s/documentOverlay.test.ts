@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { checksum, hubDocumentJson, overlayHubDocument } from "../../../components/kubernetes/jupyterhub/hubDocumentOverlay";
+import { checksum, hubDocumentJson, overlayHubDocument } from "../../../components/kubernetes/jupyterhub/hub/documentOverlay";
 import { ADDONS_OFF, ctx, hubDocument, IMAGES } from "./fixtures";
 
 const IMAGE = IMAGES.singleuser as string;

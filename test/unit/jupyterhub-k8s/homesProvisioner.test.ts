@@ -5,8 +5,8 @@ import {
     renderProvisionerSecret,
     type HomesParams,
 } from "../../../components/kubernetes/homesStorage";
-import { HOMES_TOKEN_ENV, hubDeployment, homesProvisionerMounts } from "../../../components/kubernetes/jupyterhub/hubDeployment";
-import { overlayHubDocument } from "../../../components/kubernetes/jupyterhub/hubDocumentOverlay";
+import { HOMES_TOKEN_ENV, hubDeployment, homesProvisionerMounts } from "../../../components/kubernetes/jupyterhub/hub/deployment";
+import { overlayHubDocument } from "../../../components/kubernetes/jupyterhub/hub/documentOverlay";
 import { HUB_PATHS } from "../../../components/kubernetes/jupyterhub/names";
 import { renderHubObjects } from "../../../components/kubernetes/jupyterhub/renderHub";
 import { ctx, hubDocument, IMAGES, json, PEM_CERT, PEM_KEY } from "./fixtures";

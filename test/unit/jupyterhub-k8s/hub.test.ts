@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { hubDbPvc } from "../../../components/kubernetes/jupyterhub/hubDatabase";
-import { CONFIG_CHECKSUM_ANNOTATION, hubCommand, hubDeployment, hubService } from "../../../components/kubernetes/jupyterhub/hubDeployment";
-import { hubRole, hubRoleBinding, hubServiceAccount } from "../../../components/kubernetes/jupyterhub/hubRbac";
-import { HUB_SECRET_KEYS, hubSecret, hubSecretFileEnv, neededHubSecrets } from "../../../components/kubernetes/jupyterhub/hubSecret";
-import { hubConfigMap } from "../../../components/kubernetes/jupyterhub/hubConfigMap";
+import { hubDbPvc } from "../../../components/kubernetes/jupyterhub/hub/database";
+import { CONFIG_CHECKSUM_ANNOTATION, hubCommand, hubDeployment, hubService } from "../../../components/kubernetes/jupyterhub/hub/deployment";
+import { hubRole, hubRoleBinding, hubServiceAccount } from "../../../components/kubernetes/jupyterhub/hub/rbac";
+import { HUB_SECRET_KEYS, hubSecret, hubSecretFileEnv, neededHubSecrets } from "../../../components/kubernetes/jupyterhub/hub/secret";
+import { hubConfigMap } from "../../../components/kubernetes/jupyterhub/hub/configMap";
 import { ADDONS_OFF, ctx, json, NO_CAS, PEM_CERT } from "./fixtures";
 
 const GITHUB = { ...NO_CAS, "hub.auth.type": "github", "hub.auth.oauth.clientId": "client", "hub.auth.oauth.clientSecret": "oauth-secret" };

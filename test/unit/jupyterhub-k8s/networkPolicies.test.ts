@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parseCidr, parseIpv4, type Cidr } from "../../../config/cidr";
-import { networkPolicies, userEgressExceptions } from "../../../components/kubernetes/jupyterhub/networkPolicies";
+import { networkPolicies, userEgressExceptions } from "../../../components/kubernetes/jupyterhub/networkPolicies/policies";
 import { ctx, json, type Json } from "./fixtures";
 
 function policy(objects: ReturnType<typeof networkPolicies>, name: string): Json {

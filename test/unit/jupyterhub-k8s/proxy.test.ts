@@ -1,8 +1,8 @@
 import * as assert from "assert";
-import { proxyArgs } from "../../../components/kubernetes/jupyterhub/proxyArgs";
-import { proxyDeployment } from "../../../components/kubernetes/jupyterhub/proxyDeployment";
-import { proxyApiService, proxyPublicService } from "../../../components/kubernetes/jupyterhub/proxyServices";
-import { proxyTlsSecret } from "../../../components/kubernetes/jupyterhub/proxyTls";
+import { proxyArgs } from "../../../components/kubernetes/jupyterhub/proxy/args";
+import { proxyDeployment } from "../../../components/kubernetes/jupyterhub/proxy/deployment";
+import { proxyApiService, proxyPublicService } from "../../../components/kubernetes/jupyterhub/proxy/services";
+import { proxyTlsSecret } from "../../../components/kubernetes/jupyterhub/proxy/tls";
 import { ctx, json, PEM_CERT, PEM_KEY } from "./fixtures";
 
 const MANUAL = { "hub.tls.mode": "manual", "hub.tls.certificate": PEM_CERT, "hub.tls.key": PEM_KEY };

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { checksum, hubDocumentJson } from "../../../components/kubernetes/jupyterhub/hubDocumentOverlay";
+import { checksum, hubDocumentJson } from "../../../components/kubernetes/jupyterhub/hub/documentOverlay";
 import type { HubRenderContext } from "../../../components/kubernetes/jupyterhub/context";
 import { CLUSTER_SCOPED } from "../../../components/kubernetes/jupyterhub/objects";
 import { renderHubObjects, WORKLOAD_KINDS } from "../../../components/kubernetes/jupyterhub/renderHub";

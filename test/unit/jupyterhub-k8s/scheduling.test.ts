@@ -1,15 +1,15 @@
 import * as assert from "assert";
-import { imagePuller, pulledImages } from "../../../components/kubernetes/jupyterhub/imagePuller";
-import { priorityClasses } from "../../../components/kubernetes/jupyterhub/priorityClasses";
-import { userPlaceholders } from "../../../components/kubernetes/jupyterhub/userPlaceholders";
-import { kubeSchedulerConfiguration, userSchedulerConfigMap } from "../../../components/kubernetes/jupyterhub/userSchedulerConfig";
-import { userSchedulerDeployment } from "../../../components/kubernetes/jupyterhub/userSchedulerDeployment";
+import { imagePuller, pulledImages } from "../../../components/kubernetes/jupyterhub/imagePuller/daemonSet";
+import { priorityClasses } from "../../../components/kubernetes/jupyterhub/scheduling/priorityClasses";
+import { userPlaceholders } from "../../../components/kubernetes/jupyterhub/scheduling/userPlaceholders";
+import { kubeSchedulerConfiguration, userSchedulerConfigMap } from "../../../components/kubernetes/jupyterhub/scheduling/userSchedulerConfig";
+import { userSchedulerDeployment } from "../../../components/kubernetes/jupyterhub/scheduling/userSchedulerDeployment";
 import {
     userSchedulerClusterRoleBindings,
     userSchedulerLeaseRole,
     userSchedulerLeaseRoleBinding,
     userSchedulerServiceAccount,
-} from "../../../components/kubernetes/jupyterhub/userSchedulerRbac";
+} from "../../../components/kubernetes/jupyterhub/scheduling/userSchedulerRbac";
 import { ctx, IMAGES, json, PROFILE_IMAGE } from "./fixtures";
 
 const SINGLEUSER = IMAGES.singleuser as string;

@@ -3,7 +3,7 @@ import * as openstack from "@pulumi/openstack";
 import * as YAML from "yaml";
 import { settle, valueOf, isSecret } from "../harness";
 import type { PlatformConfig } from "../../../config/types";
-import { caCertHash, TOKEN_PATTERN } from "../../../components/kubernetes/kubeadmConfig";
+import { caCertHash, TOKEN_PATTERN } from "../../../components/kubeadm/kubeadmConfig";
 import { MOCK_PUBLIC_KEY_PEM, optionsRecorder, plain, isSecretInput, prodConfig, setupMocks } from "../openstack/fixtures";
 
 async function deployTopology(config: PlatformConfig) {

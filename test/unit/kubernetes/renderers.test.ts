@@ -8,7 +8,7 @@ import {
     renderJoinConfig,
     renderKubeconfig,
     TOKEN_PATTERN,
-} from "../../../components/kubernetes/kubeadmConfig";
+} from "../../../components/kubeadm/kubeadmConfig";
 import { renderCalicoHelmValues, renderCalicoInstallation } from "../../../components/kubernetes/calico";
 import {
     renderHubDbPv,

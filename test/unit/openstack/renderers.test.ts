@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as YAML from "yaml";
-import { cloudConfig, toYaml, toYamlStream } from "../../../components/openstack/yaml";
+import { cloudConfig, toYaml, toYamlStream } from "../../../components/shared/yaml";
 import {
     PATHS,
     renderCertDeployScript,

@@ -4,15 +4,15 @@
  * carries ports 80/443 to it (proxyServices.ts). Recreate strategy, as z2jh: the hub must never
  * talk to an old and a new proxy, each with its own routing table, during a rollout.
  */
-import type { HubRenderContext } from "./context";
-import { proxyArgs } from "./proxyArgs";
-import { NETWORK_ACCESS, objectLabels, selectorLabels } from "./labels";
-import { NOBODY, PORTS, PROXY_TLS_DIR } from "./names";
-import type { Container, Deployment } from "./objects";
-import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "./podDefaults";
-import { defaultPriorityClassName } from "./priorityClasses";
-import { HUB_SECRET_KEYS } from "./hubSecret";
-import { tlsEnabled } from "./proxyTls";
+import type { HubRenderContext } from "../context";
+import { proxyArgs } from "./args";
+import { NETWORK_ACCESS, objectLabels, selectorLabels } from "../labels";
+import { NOBODY, PORTS, PROXY_TLS_DIR } from "../names";
+import type { Container, Deployment } from "../objects";
+import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
+import { defaultPriorityClassName } from "../scheduling/priorityClasses";
+import { HUB_SECRET_KEYS } from "../hub/secret";
+import { tlsEnabled } from "./tls";
 
 function proxyContainer(ctx: HubRenderContext): Container {
     const tls = tlsEnabled(ctx);

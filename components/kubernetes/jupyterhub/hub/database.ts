@@ -2,10 +2,10 @@
  * The hub's sqlite database lives on its own PVC (z2jh's `hub-db-dir`), so a new hub pod finds
  * users, tokens and server state again. An external database needs no volume.
  */
-import { toKubernetesQuantity } from "../../../config/quantities";
-import type { HubRenderContext } from "./context";
-import { objectLabels } from "./labels";
-import type { PersistentVolumeClaim } from "./objects";
+import { toKubernetesQuantity } from "../../../../config/quantities";
+import type { HubRenderContext } from "../context";
+import { objectLabels } from "../labels";
+import type { PersistentVolumeClaim } from "../objects";
 
 export function usesSqlite(ctx: HubRenderContext): boolean {
     return ctx.config.hub.db.type === "sqlite";

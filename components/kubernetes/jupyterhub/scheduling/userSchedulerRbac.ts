@@ -5,9 +5,9 @@
  * because its scheduler version can differ from the cluster's. Those roles only let a scheduler
  * hold the lease named kube-scheduler, so a Role adds this scheduler's own lease.
  */
-import type { HubRenderContext } from "./context";
-import { objectLabels } from "./labels";
-import type { ClusterRoleBinding, Role, RoleBinding, ServiceAccount } from "./objects";
+import type { HubRenderContext } from "../context";
+import { objectLabels } from "../labels";
+import type { ClusterRoleBinding, Role, RoleBinding, ServiceAccount } from "../objects";
 
 export function userSchedulerServiceAccount(ctx: HubRenderContext): ServiceAccount {
     return {

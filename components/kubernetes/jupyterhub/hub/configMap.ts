@@ -1,9 +1,9 @@
 /** The ConfigMap carrying the hub config document (never a secret: those are in the hub Secret). */
 import type * as pulumi from "@pulumi/pulumi";
-import type { HubRenderContext } from "./context";
-import { objectLabels } from "./labels";
-import { HUB_PATHS } from "./names";
-import type { ConfigMap } from "./objects";
+import type { HubRenderContext } from "../context";
+import { objectLabels } from "../labels";
+import { HUB_PATHS } from "../names";
+import type { ConfigMap } from "../objects";
 
 export function hubConfigMap(ctx: HubRenderContext, documentJson: pulumi.Input<string>): ConfigMap {
     return {

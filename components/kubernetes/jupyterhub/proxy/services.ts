@@ -12,11 +12,11 @@
  * runs. The client's address is replaced by the node's on the way (traffic policy Cluster; Local
  * is not allowed for a ClusterIP Service).
  */
-import type { HubRenderContext } from "./context";
-import { objectLabels, selectorLabels } from "./labels";
-import { PORTS } from "./names";
-import type { Service } from "./objects";
-import { tlsEnabled } from "./proxyTls";
+import type { HubRenderContext } from "../context";
+import { objectLabels, selectorLabels } from "../labels";
+import { PORTS } from "../names";
+import type { Service } from "../objects";
+import { tlsEnabled } from "./tls";
 
 export function proxyApiService(ctx: HubRenderContext): Service {
     const { names } = ctx;

@@ -5,9 +5,9 @@
  * empty and a cluster autoscaler can remove them. Weights are zero-to-jupyterhub's: node affinity
  * first, then pod affinity, then packing, then image locality.
  */
-import type { HubRenderContext } from "./context";
-import { objectLabels } from "./labels";
-import type { ConfigMap } from "./objects";
+import type { HubRenderContext } from "../context";
+import { objectLabels } from "../labels";
+import type { ConfigMap } from "../objects";
 
 export const SCHEDULER_CONFIG_DIR = "/etc/user-scheduler";
 export const SCHEDULER_CONFIG_FILE = "config.yaml";

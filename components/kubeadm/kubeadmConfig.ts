@@ -3,7 +3,7 @@
  * and the helpers around the cluster CA: all pure functions of their inputs.
  */
 import * as crypto from "crypto";
-import { toYaml, toYamlStream, type YamlValue } from "../openstack/yaml";
+import { toYaml, toYamlStream, type YamlValue } from "../shared/yaml";
 
 export const KUBEADM_API = "kubeadm.k8s.io/v1beta4";
 export const API_PORT = 6443;

@@ -4,11 +4,11 @@
  * a starting user evicts one instead of waiting for a node — and they go through the user
  * scheduler, so they pack like real users do.
  */
-import type { HubRenderContext } from "./context";
-import { idleContainer } from "./idleContainer";
-import { objectLabels, selectorLabels, SKIP_AWAIT } from "./labels";
-import type { StatefulSet } from "./objects";
-import { restrictedPod, userPodResources } from "./podDefaults";
+import type { HubRenderContext } from "../context";
+import { idleContainer } from "../idleContainer";
+import { objectLabels, selectorLabels, SKIP_AWAIT } from "../labels";
+import type { StatefulSet } from "../objects";
+import { restrictedPod, userPodResources } from "../podDefaults";
 import { placeholdersEnabled } from "./priorityClasses";
 
 export function userPlaceholders(ctx: HubRenderContext): StatefulSet | undefined {

@@ -3,14 +3,14 @@
  * built to run twice, and the sqlite PVC takes one writer (z2jh does the same).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { HubRenderContext } from "./context";
-import { usesSqlite } from "./hubDatabase";
-import { hubSecretFileEnv } from "./hubSecret";
-import { NETWORK_ACCESS, objectLabels, selectorLabels } from "./labels";
-import { HUB_GID, HUB_PATHS, HUB_UID, PORTS } from "./names";
-import type { Deployment, Service } from "./objects";
-import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "./podDefaults";
-import { defaultPriorityClassName } from "./priorityClasses";
+import type { HubRenderContext } from "../context";
+import { usesSqlite } from "./database";
+import { hubSecretFileEnv } from "./secret";
+import { NETWORK_ACCESS, objectLabels, selectorLabels } from "../labels";
+import { HUB_GID, HUB_PATHS, HUB_UID, PORTS } from "../names";
+import type { Deployment, Service } from "../objects";
+import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
+import { defaultPriorityClassName } from "../scheduling/priorityClasses";
 
 /** Pod-template annotation holding the config document's checksum. */
 export const CONFIG_CHECKSUM_ANNOTATION = "jupyterhub-platform/config-checksum";

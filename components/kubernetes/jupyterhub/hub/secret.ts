@@ -4,11 +4,11 @@
  * where `kubectl describe`, crash dumps and child processes could see it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { HUB_SECRET_ENV, requiredHubSecrets } from "../../hub/hubDocument";
-import type { HubRenderContext } from "./context";
-import { objectLabels } from "./labels";
-import { HUB_PATHS } from "./names";
-import type { Secret } from "./objects";
+import { HUB_SECRET_ENV, requiredHubSecrets } from "../../../hub/hubDocument";
+import type { HubRenderContext } from "../context";
+import { objectLabels } from "../labels";
+import { HUB_PATHS } from "../names";
+import type { Secret } from "../objects";
 
 export type HubSecretName = keyof typeof HUB_SECRET_ENV;
 

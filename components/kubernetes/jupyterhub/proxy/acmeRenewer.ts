@@ -8,13 +8,13 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { HubRenderContext } from "./context";
-import { HUB_SECRET_KEYS } from "./hubSecret";
-import { NETWORK_ACCESS, objectLabels, selectorLabels } from "./labels";
-import { HUB_GID, HUB_UID, PORTS, hubUrls } from "./names";
-import type { ConfigMap, CronJob, KubernetesObject, Role, RoleBinding, ServiceAccount } from "./objects";
-import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "./podDefaults";
-import { acmeEnabled } from "./proxyTls";
+import type { HubRenderContext } from "../context";
+import { HUB_SECRET_KEYS } from "../hub/secret";
+import { NETWORK_ACCESS, objectLabels, selectorLabels } from "../labels";
+import { HUB_GID, HUB_UID, PORTS, hubUrls } from "../names";
+import type { ConfigMap, CronJob, KubernetesObject, Role, RoleBinding, ServiceAccount } from "../objects";
+import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
+import { acmeEnabled } from "./tls";
 
 export const ACME_SCRIPT_FILE = "acme_renew.py";
 const SCRIPT_DIR = "/opt/acme-renewer";

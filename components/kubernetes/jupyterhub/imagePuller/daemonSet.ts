@@ -5,12 +5,12 @@
  * them. A new image digest rolls the DaemonSet, pulling the new images everywhere.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { HubRenderContext } from "./context";
-import { idleContainer } from "./idleContainer";
-import { objectLabels, selectorLabels, SKIP_AWAIT } from "./labels";
-import { NOBODY } from "./names";
-import type { Container, DaemonSet } from "./objects";
-import { IDLE_RESOURCES, restrictedContainer, restrictedPod } from "./podDefaults";
+import type { HubRenderContext } from "../context";
+import { idleContainer } from "../idleContainer";
+import { objectLabels, selectorLabels, SKIP_AWAIT } from "../labels";
+import { NOBODY } from "../names";
+import type { Container, DaemonSet } from "../objects";
+import { IDLE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
 
 /** Images the puller keeps on every user node: the default one, then each profile's own. */
 export function pulledImages(ctx: HubRenderContext): { name: string; image: pulumi.Input<string> }[] {

@@ -6,10 +6,10 @@
  * caller renders, so a mismatch cannot reach the cluster.
  */
 import * as crypto from "crypto";
-import type { HubRenderContext } from "./context";
-import { userPodLabels } from "./labels";
-import { HUB_PATHS, HUB_SQLITE_PATH, hubUrls } from "./names";
-import { placeholdersEnabled } from "./priorityClasses";
+import type { HubRenderContext } from "../context";
+import { userPodLabels } from "../labels";
+import { HUB_PATHS, HUB_SQLITE_PATH, hubUrls } from "../names";
+import { placeholdersEnabled } from "../scheduling/priorityClasses";
 
 type Doc = Record<string, unknown>;
 

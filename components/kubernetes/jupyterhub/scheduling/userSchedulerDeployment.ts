@@ -2,11 +2,11 @@
  * The user scheduler's Deployment: two kube-scheduler replicas with leader election (one
  * schedules, the other takes over), on the core nodes.
  */
-import type { HubRenderContext } from "./context";
-import { objectLabels, selectorLabels } from "./labels";
-import { NOBODY, PORTS } from "./names";
-import type { Deployment } from "./objects";
-import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "./podDefaults";
+import type { HubRenderContext } from "../context";
+import { objectLabels, selectorLabels } from "../labels";
+import { NOBODY, PORTS } from "../names";
+import type { Deployment } from "../objects";
+import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
 import { defaultPriorityClassName } from "./priorityClasses";
 import { SCHEDULER_CONFIG_DIR, SCHEDULER_CONFIG_FILE } from "./userSchedulerConfig";
 

@@ -14,12 +14,12 @@
  * Calico enforces them (Calico evaluates Service traffic after DNAT, so pod selectors cover
  * connections made through the hub and proxy-api Services).
  */
-import { cidrsOverlap, isCidr, parseCidr } from "../../../config/cidr";
-import type { HubRenderContext } from "./context";
-import { NETWORK_ACCESS, objectLabels, selectorLabels, type Component } from "./labels";
-import { PORTS } from "./names";
-import type { NetworkPolicy } from "./objects";
-import { acmeEnabled } from "./proxyTls";
+import { cidrsOverlap, isCidr, parseCidr } from "../../../../config/cidr";
+import type { HubRenderContext } from "../context";
+import { NETWORK_ACCESS, objectLabels, selectorLabels, type Component } from "../labels";
+import { PORTS } from "../names";
+import type { NetworkPolicy } from "../objects";
+import { acmeEnabled } from "../proxy/tls";
 import type * as k8s from "@pulumi/kubernetes";
 
 type Rule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;

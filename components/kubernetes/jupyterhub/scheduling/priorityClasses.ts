@@ -4,9 +4,9 @@
  * while the evicted placeholder waits for room (on a cluster autoscaler, a new node).
  * Only created with placeholders; without them every pod keeps the cluster's default priority.
  */
-import type { HubRenderContext } from "./context";
-import { objectLabels } from "./labels";
-import type { PriorityClass } from "./objects";
+import type { HubRenderContext } from "../context";
+import { objectLabels } from "../labels";
+import type { PriorityClass } from "../objects";
 
 /** z2jh's values: core and user pods at 0, placeholders at -10. */
 export const DEFAULT_PRIORITY = 0;

@@ -7,9 +7,9 @@
  * With TLS, port 80 only redirects to HTTPS (configurable-http-proxy's --redirect-port).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { HubRenderContext } from "./context";
-import { objectLabels } from "./labels";
-import type { Secret } from "./objects";
+import type { HubRenderContext } from "../context";
+import { objectLabels } from "../labels";
+import type { Secret } from "../objects";
 
 export function tlsEnabled(ctx: HubRenderContext): boolean {
     return ctx.config.hub.tls.mode !== "none";

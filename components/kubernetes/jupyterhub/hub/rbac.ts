@@ -3,9 +3,9 @@
  * user's pod and home PVC (and, with internal SSL, a Secret and Service per server), and follows
  * their events to report spawn progress. Nothing beyond the hub's own namespace.
  */
-import type { HubRenderContext } from "./context";
-import { objectLabels } from "./labels";
-import type { Role, RoleBinding, ServiceAccount } from "./objects";
+import type { HubRenderContext } from "../context";
+import { objectLabels } from "../labels";
+import type { Role, RoleBinding, ServiceAccount } from "../objects";
 
 export function hubServiceAccount(ctx: HubRenderContext): ServiceAccount {
     return {
