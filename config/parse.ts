@@ -46,17 +46,25 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
     if (r.problems.length > 0) {
         return { ok: false, problems: r.problems };
     }
-    const config: PlatformConfig = {
+    const common = {
         project: opts.project,
         stack: opts.stack,
-        topology,
         retainOnDestroy: r.bool("data.retainOnDestroy"),
         hub,
         singleuser,
         images,
-        openstack: openstack?.config,
-        kubernetes,
     };
+    let config: PlatformConfig;
+    if (topology === "local") {
+        config = { ...common, topology };
+    } else if (topology === "docker-vm" && openstack) {
+        config = { ...common, topology, openstack: openstack.config };
+    } else if (topology === "kubernetes" && openstack && kubernetes) {
+        config = { ...common, topology, openstack: openstack.config, kubernetes };
+    } else {
+        // Unreachable: every problem, including a missing section, was reported above.
+        throw new Error(`parseConfig: topology ${topology} without its sections and without a reported problem`);
+    }
     return { ok: true, config: deepFreeze(config) };
 }
 

@@ -211,18 +211,42 @@ export interface KubernetesConfig {
     userNodeSelector: Readonly<Record<string, string>>;
 }
 
-export interface PlatformConfig {
+/** What every topology has. */
+interface CommonConfig {
     /** Pulumi project name; also the config namespace. */
     project: string;
     stack: string;
-    topology: Topology;
     /** Keep user homes and the hub database on `pulumi destroy` and replacements. */
     retainOnDestroy: boolean;
     hub: HubConfig;
     singleuser: SingleuserConfig;
     images: ImagesConfig;
-    /** Present for `docker-vm` and `kubernetes`. */
-    openstack?: OpenStackConfig;
-    /** Present for `kubernetes`. */
-    kubernetes?: KubernetesConfig;
 }
+
+/** `local`: the Docker engine on the machine running Pulumi. No cloud sections. */
+export interface LocalConfig extends CommonConfig {
+    topology: "local";
+}
+
+/** `docker-vm`: one OpenStack VM running Docker. */
+export interface DockerVmConfig extends CommonConfig {
+    topology: "docker-vm";
+    openstack: OpenStackConfig;
+}
+
+/** `kubernetes`: a kubeadm cluster on OpenStack VMs. */
+export interface KubernetesTopologyConfig extends CommonConfig {
+    topology: "kubernetes";
+    openstack: OpenStackConfig;
+    kubernetes: KubernetesConfig;
+}
+
+/**
+ * The validated stack configuration, discriminated by `topology`: each topology's section is
+ * present exactly when that topology is selected, so components take the member they serve and
+ * never check for a missing section at run time.
+ */
+export type PlatformConfig = LocalConfig | DockerVmConfig | KubernetesTopologyConfig;
+
+/** The topologies whose hub runs on one Docker engine (DockerSpawner). */
+export type DockerTopologyConfig = LocalConfig | DockerVmConfig;

@@ -10,7 +10,7 @@
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../config/types";
+import type { DockerVmConfig } from "../config/types";
 import { DockerHub } from "../components/docker/dockerHub";
 import { PlatformImages } from "../components/images/platformImages";
 import { DockerVm } from "../components/openstack/dockerVm";
@@ -22,11 +22,8 @@ import { SecurityGroups } from "../components/openstack/securityGroups";
 import { dockerVmRules } from "../components/openstack/securityRules";
 import { SSH_OPTIONS } from "../components/openstack/sshReady";
 
-export function deployDockerVm(config: PlatformConfig): Record<string, pulumi.Output<unknown>> {
+export function deployDockerVm(config: DockerVmConfig): Record<string, pulumi.Output<unknown>> {
     const os = config.openstack;
-    if (config.topology !== "docker-vm" || !os) {
-        throw new Error("deployDockerVm needs topology docker-vm with openstack config");
-    }
     const prefix = namePrefix(config);
     const provider = createOpenStackProvider("openstack", os);
     const network = new PrivateNetwork("network", { config: os, provider, namePrefix: prefix });
@@ -43,7 +40,7 @@ export function deployDockerVm(config: PlatformConfig): Record<string, pulumi.Ou
         subnetId: network.subnetId,
         securityGroupIds: [groups.groupIds.docker!],
         keyPairName: network.keyPairName,
-        imageId: lookupImageId(config, provider),
+        imageId: lookupImageId(os, provider),
         routerInterface: network.routerInterface,
     });
 

@@ -10,12 +10,11 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../config/types";
-import { renderHubDocument } from "../components/hub/hubDocument";
+import type { KubernetesTopologyConfig } from "../config/types";
 import { PlatformImages } from "../components/images/platformImages";
 import { Calico } from "../components/kubernetes/calico";
 import { HOMES_STORAGE_CLASS, HomesStorage } from "../components/kubernetes/homesStorage";
-import { HUB_SQLITE_PATH, HubOnKubernetes, hubUrls, resourceNames } from "../components/kubernetes/jupyterhub";
+import { HubOnKubernetes, resourceNames } from "../components/kubernetes/jupyterhub";
 import { HOMES_HELPER_PORT } from "../components/openstack/clusterCloudInit";
 import { lookupImageId, namePrefix } from "../components/openstack/foundation";
 import { GlusterStorage } from "../components/openstack/glusterStorage";
@@ -25,12 +24,9 @@ import { createOpenStackProvider } from "../components/openstack/provider";
 import { SecurityGroups } from "../components/openstack/securityGroups";
 import { clusterRules } from "../components/openstack/securityRules";
 
-export function deployKubernetes(config: PlatformConfig): Record<string, pulumi.Output<unknown>> {
+export function deployKubernetes(config: KubernetesTopologyConfig): Record<string, pulumi.Output<unknown>> {
     const os = config.openstack;
     const kube = config.kubernetes;
-    if (config.topology !== "kubernetes" || !os || !kube) {
-        throw new Error("deployKubernetes needs topology kubernetes with openstack and kubernetes config");
-    }
     const prefix = namePrefix(config);
     const provider = createOpenStackProvider("openstack", os);
     const network = new PrivateNetwork("network", { config: os, provider, namePrefix: prefix });
@@ -39,7 +35,7 @@ export function deployKubernetes(config: PlatformConfig): Record<string, pulumi.
         provider,
         namePrefix: prefix,
     });
-    const imageId = lookupImageId(config, provider);
+    const imageId = lookupImageId(os, provider);
     const common = {
         config,
         provider,
@@ -85,7 +81,6 @@ export function deployKubernetes(config: PlatformConfig): Record<string, pulumi.
     );
 
     const images = buildAndPushImages(config);
-    const names = resourceNames(kube.namespace);
     const hub = new HubOnKubernetes(
         "hub",
         {
@@ -95,31 +90,11 @@ export function deployKubernetes(config: PlatformConfig): Record<string, pulumi.
             hubImage: images.hubRef,
             singleuserImage: images.singleuserRef,
             proxyImage: images.proxyRef,
-            configDocument: images.singleuserRef.apply(
-                (image) =>
-                    renderHubDocument(config, {
-                        singleuserImage: image,
-                        hubHost: names.hubService,
-                        proxyApiUrl: hubUrls(names).proxyApiUrl,
-                        sqlitePath: HUB_SQLITE_PATH,
-                        logoFile: images.hubLogoFile,
-                        kubernetes: {
-                            namespace: kube.namespace,
-                            homePvcTemplate: "claim-{username}",
-                            homeSizeBytes: config.singleuser.homeSizeBytes,
-                            storageClass: HOMES_STORAGE_CLASS,
-                            storageAccessModes: ["ReadWriteOnce"],
-                            sharedVolumes: [...config.singleuser.sharedVolumes],
-                            nodeSelector: { ...kube.userNodeSelector },
-                            labels: {},
-                            imagePullPolicy: "IfNotPresent",
-                        },
-                    }) as unknown as Record<string, unknown>,
-            ),
+            hubLogoFile: images.hubLogoFile,
             // Worker 0 holds the entry floating IP: users' 80/443 arrive at its fixed address.
             publicAddresses: cluster.workerIps.apply((ips) => ips.slice(0, 1)),
             storageClassName: HOMES_STORAGE_CLASS,
-            hubDbVolumeName: `hub-db-${kube.namespace}`,
+            hubDbVolumeName: resourceNames(kube.namespace).hubDbPv,
             hubServiceAccountExists: true,
             // The pre-spawn hook makes the user's Gluster directory, quota and PV (homesStorage.ts).
             homesProvisioner: true,
@@ -150,7 +125,7 @@ export function deployKubernetes(config: PlatformConfig): Record<string, pulumi.
  * Images are built on the operator's Docker engine and pushed: every node pulls them from
  * images.registry (validation requires it for this topology).
  */
-function buildAndPushImages(config: PlatformConfig): PlatformImages {
+function buildAndPushImages(config: KubernetesTopologyConfig): PlatformImages {
     const registry = config.images.registry;
     const provider = new docker.Provider("build-docker", {
         host: "unix:///var/run/docker.sock",

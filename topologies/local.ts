@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import type * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../config/types";
+import type { LocalConfig } from "../config/types";
 import { DockerHub } from "../components/docker/dockerHub";
 import { registryAuthAddress } from "../components/images/buildContext";
 import { PlatformImages } from "../components/images/platformImages";
@@ -24,7 +24,7 @@ function socketGid(socket: string): number {
     }
 }
 
-export function deployLocal(config: PlatformConfig): Record<string, pulumi.Output<unknown>> {
+export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<unknown>> {
     const dockerHost = `unix://${LOCAL_DOCKER_SOCKET}`;
     const registry = config.images.registry;
     const provider = new docker.Provider("local-docker", {

@@ -8,30 +8,14 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import type { PlatformConfig } from "../../config/types";
-import { HUB_DOCUMENT_PATH, HUB_API_PORT, renderHubDocument, requiredHubSecrets, serializeHubDocument } from "../hub/hubDocument";
-import {
-    HUB_DATA_DIR,
-    HUB_SQLITE_PATH,
-    PROXY_TLS_DIR,
-    dockerNames,
-    dockerSpawnerBlock,
-    hubEnv,
-    labelList,
-    proxyCommand,
-    proxyEnv,
-    proxyPorts,
-    stackLabels,
-    hostHomesHubMount,
-    LABEL_PREFIX,
-    type HostHomes,
-    type ProxyTls,
-} from "./render";
+import type { DockerTopologyConfig } from "../../config/types";
+import { hubSecrets } from "../hub/secrets";
+import { hubContainerSpec, hubDataVolumeSpec, networkSpec, proxyContainerSpec, sharedVolumeSpec } from "./containers";
+import { dockerNames, LABEL_PREFIX, type HostHomes, type ProxyTls } from "./render";
 import { UserServerJanitor } from "./userServerJanitor";
 
 export interface DockerHubArgs {
-    config: PlatformConfig;
+    config: DockerTopologyConfig;
     /** The engine everything runs on; also used for the janitor's DOCKER_HOST. */
     provider: docker.Provider;
     /** DOCKER_HOST of that engine (unix:///var/run/docker.sock, ssh://admin@vm). */
@@ -55,9 +39,6 @@ export interface DockerHubArgs {
     hostHomes?: HostHomes;
 }
 
-/** Seconds `pulumi up` waits for the hub's health check before failing. */
-const HUB_WAIT_SECONDS = 180;
-
 export class DockerHub extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     readonly loginUser: pulumi.Output<string>;
@@ -72,137 +53,37 @@ export class DockerHub extends pulumi.ComponentResource {
     constructor(name: string, args: DockerHubArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jupyterhub-platform:docker:DockerHub", name, {}, opts);
         const { config, provider } = args;
-        if (config.topology === "kubernetes") {
-            throw new Error("DockerHub serves the local and docker-vm topologies");
-        }
         const names = dockerNames(config);
         const child = { parent: this, provider };
         // User data (the hub database, shared trees) outlives the stack unless the operator opts out.
         const keep = { ...child, retainOnDelete: config.retainOnDestroy };
+        // Fixed container names: the old container must go before its replacement starts.
+        const replaceByName = { ...child, deleteBeforeReplace: true };
 
-        const network = new docker.Network(
-            `${name}-network`,
-            { name: names.network, driver: "bridge", labels: labelList(stackLabels(config, "network")) },
-            child,
-        );
-        const hubData = new docker.Volume(
-            `${name}-hub-data`,
-            { name: names.hubDbVolume, labels: labelList(stackLabels(config, "hub-data")) },
-            keep,
-        );
-        config.singleuser.sharedVolumes.forEach(
-            (v, i) => new docker.Volume(`${name}-shared-${i}`, { name: v.name, labels: labelList(stackLabels(config, "shared")) }, keep),
-        );
-
-        // Secrets: random unless configured; RandomPassword.result is a secret output.
-        const password = (role: string, length: number) =>
-            new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
-        const cookieSecret = password("cookie-secret", 64);
-        const proxyToken = password("proxy-token", 64);
-        const cryptKey = password("crypt-key", 64);
-        const needed = requiredHubSecrets(config);
-        const auth = config.hub.auth;
-        const dummyPassword = needed.includes("dummyPassword") ? (auth.dummyPassword ?? password("dummy-password", 24)) : undefined;
-
-        const tlsMounts = args.tls
-            ? [
-                  { type: "bind", source: args.tls.certPath, target: `${PROXY_TLS_DIR}/cert.pem`, readOnly: true },
-                  { type: "bind", source: args.tls.keyPath, target: `${PROXY_TLS_DIR}/key.pem`, readOnly: true },
-              ]
-            : [];
+        const network = new docker.Network(`${name}-network`, networkSpec(config), child);
+        const hubData = new docker.Volume(`${name}-hub-data`, hubDataVolumeSpec(config), keep);
+        config.singleuser.sharedVolumes.forEach((v, i) => new docker.Volume(`${name}-shared-${i}`, sharedVolumeSpec(config, v), keep));
+        const secrets = hubSecrets(name, config, this);
         const proxy = new docker.Container(
             `${name}-proxy`,
-            {
-                name: names.proxyContainer,
-                image: args.proxyImage,
-                command: proxyCommand(names.hubContainer, args.tls),
-                envs: pulumi.secret(proxyToken.apply(proxyEnv)),
-                ports: proxyPorts(config, args.tls),
-                mounts: tlsMounts,
-                networksAdvanced: [{ name: network.name, aliases: ["proxy"] }],
-                restart: "unless-stopped",
-                labels: labelList(stackLabels(config, "proxy")),
-            },
-            // Fixed container names: the old container must go before its replacement starts.
-            { ...child, deleteBeforeReplace: true },
+            proxyContainerSpec(config, { image: args.proxyImage, network: network.name, proxyToken: secrets.proxyToken, tls: args.tls }),
+            replaceByName,
         );
-
-        const document = pulumi.output(args.singleuserImage).apply((image) =>
-            serializeHubDocument(
-                renderHubDocument(config, {
-                    singleuserImage: image,
-                    hubHost: names.hubContainer,
-                    proxyApiUrl: `http://${names.proxyContainer}:8001`,
-                    sqlitePath: HUB_SQLITE_PATH,
-                    logoFile: args.hubLogoFile,
-                    docker: dockerSpawnerBlock(config, args.hostHomes),
-                }),
-            ),
-        );
-        const envs = pulumi.secret(
-            pulumi
-                .all([
-                    cookieSecret,
-                    proxyToken,
-                    cryptKey,
-                    dummyPassword,
-                    auth.oauth?.clientSecret,
-                    auth.ldap?.searchPassword,
-                    config.hub.db.url,
-                    proxy.id,
-                ])
-                .apply(([cookie, token, crypt, dummy, oauth, ldap, dbUrl, proxyId]) =>
-                    hubEnv(
-                        {
-                            cookieSecret: cookie,
-                            proxyToken: token,
-                            cryptKey: crypt,
-                            dummyPassword: dummy,
-                            oauthClientSecret: oauth,
-                            ldapSearchPassword: ldap,
-                            dbUrl,
-                        },
-                        // A new proxy starts with an empty routing table: changing this restarts the
-                        // hub, which re-adds every route at start-up.
-                        { PLATFORM_PROXY_CONTAINER: proxyId },
-                    ),
-                ),
-        );
-        const socket = args.dockerSocketPath ?? "/var/run/docker.sock";
         const hub = new docker.Container(
             `${name}-hub`,
-            {
-                name: names.hubContainer,
+            hubContainerSpec(config, {
                 image: args.hubImage,
-                envs,
-                // The hub runs as a non-root user; Docker socket access is by the socket's group.
-                groupAdds: [String(args.dockerSocketGid)],
-                mounts: [
-                    { type: "bind", source: socket, target: "/var/run/docker.sock" },
-                    { type: "volume", source: hubData.name, target: HUB_DATA_DIR },
-                    ...(args.hostHomes ? [hostHomesHubMount(args.hostHomes)] : []),
-                ],
-                uploads: [{ file: HUB_DOCUMENT_PATH, content: document, permissions: "0444" }],
-                networksAdvanced: [{ name: network.name, aliases: ["hub"] }],
-                restart: "unless-stopped",
-                labels: labelList(stackLabels(config, "hub")),
-                healthcheck: {
-                    tests: [
-                        "CMD",
-                        "python3",
-                        "-c",
-                        `import urllib.request; urllib.request.urlopen('http://127.0.0.1:${HUB_API_PORT}/hub/health', timeout=4)`,
-                    ],
-                    interval: "3s",
-                    timeout: "5s",
-                    startPeriod: "5s",
-                    retries: 40,
-                },
-                // `pulumi up` returns once the hub answers its health check.
-                wait: true,
-                waitTimeout: HUB_WAIT_SECONDS,
-            },
-            { ...child, deleteBeforeReplace: true, dependsOn: [proxy] },
+                singleuserImage: args.singleuserImage,
+                network: network.name,
+                dataVolume: hubData.name,
+                secrets,
+                proxyId: proxy.id,
+                dockerSocketGid: args.dockerSocketGid,
+                dockerSocketPath: args.dockerSocketPath ?? "/var/run/docker.sock",
+                logoFile: args.hubLogoFile,
+                hostHomes: args.hostHomes,
+            }),
+            { ...replaceByName, dependsOn: [proxy] },
         );
 
         // Removes the stack's user containers (and, when data is not kept, their homes) on destroy.
@@ -221,7 +102,7 @@ export class DockerHub extends pulumi.ComponentResource {
 
         this.url = pulumi.output(args.tls && config.hub.domain ? `https://${config.hub.domain}` : config.hub.publicUrl);
         this.loginUser = pulumi.output(config.hub.adminUsers[0] ?? "student");
-        this.loginPassword = pulumi.secret(dummyPassword ?? "");
+        this.loginPassword = pulumi.secret(secrets.dummyPassword ?? "");
         this.networkName = network.name;
         this.hubContainerName = hub.name;
         this.proxyContainerName = proxy.name;

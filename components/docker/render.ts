@@ -5,19 +5,9 @@
  */
 import * as path from "path";
 import type { PlatformConfig } from "../../config/types";
-import { HUB_API_PORT, HUB_SECRET_ENV, type DockerSpawnerBlock } from "../hub/hubDocument";
-
-/** Ports configurable-http-proxy listens on inside its container (unprivileged). */
-export const PROXY_HTTP_PORT = 8000;
-export const PROXY_HTTPS_PORT = 8443;
-export const PROXY_API_PORT = 8001;
-
-/** Where the hub keeps sqlite (a named volume mounted here; owned by the hub user in the image). */
-export const HUB_DATA_DIR = "/srv/jupyterhub/data";
-export const HUB_SQLITE_PATH = `${HUB_DATA_DIR}/jupyterhub.sqlite`;
-
-/** Where TLS files are bind-mounted into the proxy container. */
-export const PROXY_TLS_DIR = "/etc/proxy-tls";
+import { HUB_PORTS, HUB_SECRET_ENV, PROXY_TLS_DIR, hubConnectUrl, type HubSecretName } from "../hub/contract";
+import type { DockerSpawnerBlock } from "../hub/hubDocument";
+import { cleanName } from "../shared/names";
 
 export const LABEL_PREFIX = "org.jupyterhub-platform";
 
@@ -42,18 +32,9 @@ export interface DockerNames {
     userVolumePrefix: string;
 }
 
-/** Docker object names allow [a-zA-Z0-9][a-zA-Z0-9_.-]; keep to lower case and dashes. */
-export function sanitizeName(s: string): string {
-    const cleaned = s
-        .toLowerCase()
-        .replace(/[^a-z0-9-]+/g, "-")
-        .replace(/-+/g, "-")
-        .replace(/^-|-$/g, "");
-    return cleaned || "default";
-}
-
 export function dockerNames(config: PlatformConfig): DockerNames {
-    const base = `jupyterhub-${sanitizeName(config.stack)}`;
+    // Docker object names allow [a-zA-Z0-9][a-zA-Z0-9_.-]; keep to lower case and dashes.
+    const base = `jupyterhub-${cleanName(config.stack, "default")}`;
     return {
         base,
         network: `${base}-net`,
@@ -146,22 +127,22 @@ export function dockerSpawnerBlock(config: PlatformConfig, hostHomes?: HostHomes
 }
 
 export function proxyCommand(hubHost: string, tls?: ProxyTls): string[] {
-    const hub = `http://${hubHost}:${HUB_API_PORT}`;
+    const hub = hubConnectUrl(hubHost);
     const args = [
         "--ip=0.0.0.0",
         `--api-ip=0.0.0.0`,
-        `--api-port=${PROXY_API_PORT}`,
+        `--api-port=${HUB_PORTS.proxyApi}`,
         `--default-target=${hub}`,
         `--error-target=${hub}/hub/error`,
         "--log-level=info",
     ];
     if (tls) {
-        args.push(`--port=${PROXY_HTTPS_PORT}`, `--ssl-cert=${PROXY_TLS_DIR}/cert.pem`, `--ssl-key=${PROXY_TLS_DIR}/key.pem`);
+        args.push(`--port=${HUB_PORTS.proxyHttps}`, `--ssl-cert=${PROXY_TLS_DIR}/cert.pem`, `--ssl-key=${PROXY_TLS_DIR}/key.pem`);
         if (tls.redirectHttp !== false) {
-            args.push(`--redirect-port=${PROXY_HTTP_PORT}`, "--redirect-to=443");
+            args.push(`--redirect-port=${HUB_PORTS.proxyHttp}`, "--redirect-to=443");
         }
     } else {
-        args.push(`--port=${PROXY_HTTP_PORT}`);
+        args.push(`--port=${HUB_PORTS.proxyHttp}`);
     }
     return args;
 }
@@ -177,29 +158,19 @@ export interface PortMapping {
 export function proxyPorts(config: PlatformConfig, tls?: ProxyTls): PortMapping[] {
     const ip = config.hub.bindAddress;
     if (!tls) {
-        return [{ internal: PROXY_HTTP_PORT, external: config.hub.port, ip, protocol: "tcp" }];
+        return [{ internal: HUB_PORTS.proxyHttp, external: config.hub.port, ip, protocol: "tcp" }];
     }
-    const ports: PortMapping[] = [{ internal: PROXY_HTTPS_PORT, external: 443, ip, protocol: "tcp" }];
+    const ports: PortMapping[] = [{ internal: HUB_PORTS.proxyHttps, external: 443, ip, protocol: "tcp" }];
     if (tls.redirectHttp !== false) {
-        ports.push({ internal: PROXY_HTTP_PORT, external: 80, ip, protocol: "tcp" });
+        ports.push({ internal: HUB_PORTS.proxyHttp, external: 80, ip, protocol: "tcp" });
     }
     return ports;
 }
 
-export interface HubSecretValues {
-    cookieSecret: string;
-    proxyToken: string;
-    cryptKey: string;
-    dummyPassword?: string;
-    oauthClientSecret?: string;
-    ldapSearchPassword?: string;
-    dbUrl?: string;
-}
-
 /** The hub container's environment (`NAME=value`), sorted; only the secrets the config needs. */
-export function hubEnv(secrets: HubSecretValues, extra: Record<string, string> = {}): string[] {
+export function hubEnv(secrets: Partial<Record<HubSecretName, string>>, extra: Record<string, string> = {}): string[] {
     const env: Record<string, string> = { ...extra };
-    for (const [key, name] of Object.entries(HUB_SECRET_ENV) as [keyof HubSecretValues, string][]) {
+    for (const [key, name] of Object.entries(HUB_SECRET_ENV) as [HubSecretName, string][]) {
         const value = secrets[key];
         if (value !== undefined) {
             env[name] = value;

@@ -2,29 +2,13 @@
  * The hub config document: the JSON that images/hub/jupyterhub_config.py reads at
  * $PLATFORM_CONFIG. One renderer for every topology; the spawner-specific part is a small
  * `docker` or `kubernetes` block the caller supplies. The document never carries a secret:
- * secrets reach the hub as environment variables or files (see HUB_SECRET_ENV).
+ * secrets reach the hub as environment variables or files (HUB_SECRET_ENV in ./contract.ts).
  */
 import type { AuthType, PlatformConfig, Topology } from "../../config/types";
+import { HUB_BIND_URL, SINGLEUSER_USER, hubConnectUrl } from "./contract";
 
 /** Bumped together with SCHEMA_VERSION in images/hub/jupyterhub_config.py. */
 export const HUB_DOCUMENT_SCHEMA_VERSION = 1;
-
-/** Where the hub image expects the document (PLATFORM_CONFIG in images/hub/Dockerfile). */
-export const HUB_DOCUMENT_PATH = "/etc/jupyterhub/platform/config.json";
-
-/** Port of the hub's own HTTP server (API and pages) behind the proxy. */
-export const HUB_API_PORT = 8081;
-
-/** Environment variables the hub config reads secrets from (or from `<NAME>_FILE`). */
-export const HUB_SECRET_ENV = {
-    cookieSecret: "PLATFORM_COOKIE_SECRET",
-    proxyToken: "CONFIGPROXY_AUTH_TOKEN",
-    cryptKey: "PLATFORM_CRYPT_KEY",
-    dummyPassword: "PLATFORM_DUMMY_PASSWORD",
-    oauthClientSecret: "PLATFORM_OAUTH_CLIENT_SECRET",
-    ldapSearchPassword: "PLATFORM_LDAP_SEARCH_PASSWORD",
-    dbUrl: "PLATFORM_DB_URL",
-} as const;
 
 export interface SharedVolumeMount {
     name: string;
@@ -72,7 +56,7 @@ export interface KubeSpawnerBlock {
      * Gluster homes: where the ConfigMap `homes-provisioner` is mounted in the hub (helperHosts,
      * helperPort, pv-template.json). When set, the pre-spawn hook has the storage helper create
      * the user's directory and quota, then creates the user's PV; the helper token comes from
-     * PLATFORM_HOMES_TOKEN_FILE. Set by the Kubernetes hub deployment (hubDocumentOverlay.ts).
+     * PLATFORM_HOMES_TOKEN_FILE. Set by the Kubernetes hub (kubernetes/jupyterhub/hub/document.ts).
      */
     homesProvisioner?: { configDir: string } | null;
 }
@@ -170,10 +154,6 @@ export interface HubDocumentTarget {
     kubernetes?: KubeSpawnerBlock;
 }
 
-/** The docker-stacks contract the single-user image keeps (jovyan, users group). */
-export const SINGLEUSER_UID = 1000;
-export const SINGLEUSER_GID = 100;
-
 export function renderHubDocument(config: PlatformConfig, target: HubDocumentTarget): HubDocument {
     const spawner = config.topology === "kubernetes" ? "kubernetes" : "docker";
     if (spawner === "docker" && !target.docker) {
@@ -193,8 +173,8 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
         topology: config.topology,
         spawner,
         hub: {
-            bindUrl: `http://0.0.0.0:${HUB_API_PORT}`,
-            connectUrl: `http://${target.hubHost}:${HUB_API_PORT}`,
+            bindUrl: HUB_BIND_URL,
+            connectUrl: hubConnectUrl(target.hubHost),
             // A local hub answers on whatever loopback name the browser used; pinning a public
             // URL only matters where OAuth/CAS callbacks and TLS name one host.
             publicUrl: hub.domain ? hub.publicUrl : null,
@@ -247,8 +227,8 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
             cpuGuarantee: su.cpuGuarantee ?? null,
             startTimeoutSeconds: su.startTimeoutSeconds,
             homeMountPath: su.homeMountPath,
-            uid: SINGLEUSER_UID,
-            gid: SINGLEUSER_GID,
+            uid: SINGLEUSER_USER.uid,
+            gid: SINGLEUSER_USER.gid,
             env: { ...su.env },
             gitRepository: su.gitRepository ?? null,
             gitBranch: su.gitBranch,
@@ -278,18 +258,4 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
 /** Stable, readable JSON (the file the hub reads; also what a change diff shows). */
 export function serializeHubDocument(doc: HubDocument): string {
     return JSON.stringify(doc, null, 2) + "\n";
-}
-
-/**
- * Which secret environment variables a config needs besides the always-present cookie secret,
- * proxy token and crypt key. Lets components pass exactly those and tests assert it.
- */
-export function requiredHubSecrets(config: PlatformConfig): (keyof typeof HUB_SECRET_ENV)[] {
-    const needed: (keyof typeof HUB_SECRET_ENV)[] = ["cookieSecret", "proxyToken", "cryptKey"];
-    const auth = config.hub.auth;
-    if (auth.type === "dummy") needed.push("dummyPassword");
-    if (auth.oauth) needed.push("oauthClientSecret");
-    if (auth.ldap?.searchUser) needed.push("ldapSearchPassword");
-    if (config.hub.db.type === "external") needed.push("dbUrl");
-    return needed;
 }

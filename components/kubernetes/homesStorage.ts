@@ -17,11 +17,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { HOME_PVC_TEMPLATE } from "./jupyterhub/hub/document";
+import { resourceNames } from "./jupyterhub/names";
 
 export const HOMES_STORAGE_CLASS = "gluster-homes";
 export const WORKER_HOMES_PATH = "/mnt/homes";
-export const HUB_SERVICE_ACCOUNT = "hub";
-export const HUB_DB_CLAIM = "hub-db-dir";
 
 export interface HomesParams {
     namespace: string;
@@ -83,7 +83,7 @@ export function renderUserHomePv(p: HomesParams, user: string): Obj {
             // Type Directory: the pod fails to start rather than writing to a worker's root disk
             // when the directory (or the Gluster mount) is missing.
             hostPath: { path: `${WORKER_HOMES_PATH}/${user}`, type: "Directory" },
-            claimRef: { namespace: p.namespace, name: `claim-${user}` },
+            claimRef: { namespace: p.namespace, name: HOME_PVC_TEMPLATE.replace("{username}", user) },
         },
     };
 }
@@ -93,7 +93,7 @@ export function renderHubDbPv(p: HomesParams): Obj {
     return {
         apiVersion: "v1",
         kind: "PersistentVolume",
-        metadata: { name: `hub-db-${p.namespace}`, labels: LABELS },
+        metadata: { name: resourceNames(p.namespace).hubDbPv, labels: LABELS },
         spec: {
             capacity: { storage: String(p.hubDbSizeBytes) },
             accessModes: ["ReadWriteOnce"],
@@ -102,15 +102,16 @@ export function renderHubDbPv(p: HomesParams): Obj {
             volumeMode: "Filesystem",
             // /mnt/homes is immutable while unmounted, so DirectoryOrCreate never lands on the root disk.
             hostPath: { path: `${WORKER_HOMES_PATH}/.hub-db`, type: "DirectoryOrCreate" },
-            claimRef: { namespace: p.namespace, name: HUB_DB_CLAIM },
+            claimRef: { namespace: p.namespace, name: resourceNames(p.namespace).hubDbPvc },
         },
     };
 }
 
 export function renderProvisionerRbac(p: HomesParams): Obj[] {
     const name = `${p.namespace}-homes-provisioner`;
+    const hubServiceAccount = resourceNames(p.namespace).hubServiceAccount;
     return [
-        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: HUB_SERVICE_ACCOUNT, namespace: p.namespace, labels: LABELS } },
+        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: hubServiceAccount, namespace: p.namespace, labels: LABELS } },
         {
             apiVersion: "rbac.authorization.k8s.io/v1",
             kind: "ClusterRole",
@@ -122,7 +123,7 @@ export function renderProvisionerRbac(p: HomesParams): Obj[] {
             kind: "ClusterRoleBinding",
             metadata: { name, labels: LABELS },
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-            subjects: [{ kind: "ServiceAccount", name: HUB_SERVICE_ACCOUNT, namespace: p.namespace }],
+            subjects: [{ kind: "ServiceAccount", name: hubServiceAccount, namespace: p.namespace }],
         },
     ];
 }
@@ -131,7 +132,7 @@ export function renderProvisionerConfigMap(p: HomesParams): Obj {
     return {
         apiVersion: "v1",
         kind: "ConfigMap",
-        metadata: { name: "homes-provisioner", namespace: p.namespace, labels: LABELS },
+        metadata: { name: resourceNames(p.namespace).homesProvisionerConfigMap, namespace: p.namespace, labels: LABELS },
         data: {
             helperHosts: p.helperHosts.join(","),
             helperPort: String(p.helperPort),
@@ -147,7 +148,7 @@ export function renderProvisionerSecret(p: HomesParams, token: string): Obj {
     return {
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: "homes-provisioner", namespace: p.namespace, labels: LABELS },
+        metadata: { name: resourceNames(p.namespace).homesProvisionerSecret, namespace: p.namespace, labels: LABELS },
         type: "Opaque",
         stringData: { token },
     };

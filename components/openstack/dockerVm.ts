@@ -5,7 +5,7 @@
  * readiness wait so the Docker provider over ssh:// finds the engine.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/types";
+import type { DockerVmConfig } from "../../config/types";
 import {
     ADMIN_USER,
     DOCKER_GID,
@@ -18,6 +18,7 @@ import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server"
 import { SshReady } from "./sshReady";
 
 export interface DockerVmArgs extends VmPlacementArgs {
+    config: DockerVmConfig;
     securityGroupIds: pulumi.Input<string>[];
     /** Floating IP association waits for the router interface. */
     routerInterface: pulumi.Resource;
@@ -26,7 +27,7 @@ export interface DockerVmArgs extends VmPlacementArgs {
 }
 
 /** The TLS part of the user-data from config (pure). */
-export function dockerVmTls(config: PlatformConfig, proxyFilter: string): DockerVmUserDataParams["tls"] | { mode: "manual-secret" } {
+export function dockerVmTls(config: DockerVmConfig, proxyFilter: string): DockerVmUserDataParams["tls"] | { mode: "manual-secret" } {
     const tls = config.hub.tls;
     if (tls.mode === "letsencrypt") {
         if (!config.hub.domain || !tls.contactEmail) {
@@ -55,9 +56,6 @@ export class DockerVm extends pulumi.ComponentResource {
         super("jupyterhub-platform:openstack:DockerVm", name, {}, opts);
         const { config } = args;
         const os = config.openstack;
-        if (!os) {
-            throw new Error("DockerVm needs openstack config");
-        }
         const serverName = `${args.namePrefix}-docker`;
         // The stack's proxy container carries this label (components/docker/render.ts stackLabels).
         const proxyFilter = `label=org.jupyterhub-platform.role=proxy`;

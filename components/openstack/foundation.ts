@@ -3,7 +3,7 @@
  */
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/types";
+import type { OpenStackConfig, PlatformConfig } from "../../config/types";
 
 /** Prefix of every OpenStack object name of a stack: `<project>-<stack>`, DNS-safe. */
 export function namePrefix(config: PlatformConfig): string {
@@ -18,10 +18,6 @@ export function namePrefix(config: PlatformConfig): string {
 }
 
 /** The newest image with the configured name; a new upload replaces the VMs (never their data volumes). */
-export function lookupImageId(config: PlatformConfig, provider: openstack.Provider): pulumi.Output<string> {
-    const name = config.openstack?.image;
-    if (!name) {
-        throw new Error("openstack.image is required");
-    }
-    return openstack.images.getImageOutput({ name, mostRecent: true }, { provider }).id;
+export function lookupImageId(os: OpenStackConfig, provider: openstack.Provider): pulumi.Output<string> {
+    return openstack.images.getImageOutput({ name: os.image, mostRecent: true }, { provider }).id;
 }

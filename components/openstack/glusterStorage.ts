@@ -5,18 +5,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PlatformConfig } from "../../config/types";
+import type { KubernetesTopologyConfig } from "../../config/types";
 import { BRICK_DIR, GLUSTER_VOLUME, glusterReplica, renderStorageUserData, STORAGE_ADMIN_MOUNT } from "./clusterCloudInit";
 import type { GlusterParams } from "./scripts";
 import { nodePort, Server, type VmPlacementArgs } from "./server";
 
 export interface GlusterStorageArgs extends VmPlacementArgs {
+    config: KubernetesTopologyConfig;
     securityGroupIds: pulumi.Input<string>[];
     imageId: pulumi.Input<string>;
 }
 
 /** Gluster parameters shared by storage nodes and workers (pure). */
-export function glusterParams(config: PlatformConfig, peers: readonly string[]): GlusterParams {
+export function glusterParams(config: KubernetesTopologyConfig, peers: readonly string[]): GlusterParams {
     return {
         volume: GLUSTER_VOLUME,
         peers,
@@ -39,9 +40,6 @@ export class GlusterStorage extends pulumi.ComponentResource {
         super("jupyterhub-platform:openstack:GlusterStorage", name, {}, opts);
         const { config } = args;
         const os = config.openstack;
-        if (!os) {
-            throw new Error("GlusterStorage needs openstack config");
-        }
         const count = os.nodes.storage;
         glusterReplica(count);
         const token = new random.RandomPassword(`${name}-homes-token`, { length: 48, special: false }, { parent: this });

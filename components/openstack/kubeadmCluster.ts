@@ -8,6 +8,7 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { KubernetesTopologyConfig } from "../../config/types";
 import { ApiServerReady } from "../kubeadm/apiServerReady";
 import { ClusterPki } from "../kubeadm/clusterPki";
 import { API_PORT, caCertHash, renderInitConfig, renderJoinConfig, renderKubeconfig } from "../kubeadm/kubeadmConfig";
@@ -17,6 +18,7 @@ import { needsPodAddressPairs } from "./securityRules";
 import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server";
 
 export interface KubeadmClusterArgs extends VmPlacementArgs {
+    config: KubernetesTopologyConfig;
     groupIds: { controlPlane: pulumi.Input<string>; worker: pulumi.Input<string>; entry: pulumi.Input<string> };
     routerInterface: pulumi.Resource;
     /** Private addresses of the Gluster storage nodes (workers mount the volume). */
@@ -44,9 +46,6 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         const { config } = args;
         const os = config.openstack;
         const k8s = config.kubernetes;
-        if (!os || !k8s) {
-            throw new Error("KubeadmCluster needs openstack and kubernetes config");
-        }
         const clusterName = args.namePrefix;
 
         const pki = new ClusterPki(`${name}-pki`, { version: k8s.version }, { parent: this });

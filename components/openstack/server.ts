@@ -8,11 +8,9 @@
  */
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/types";
 
 /** Where a group of VMs is placed: shared by the Docker VM, the storage nodes and the cluster. */
 export interface VmPlacementArgs {
-    config: PlatformConfig;
     provider: openstack.Provider;
     namePrefix: string;
     networkId: pulumi.Input<string>;

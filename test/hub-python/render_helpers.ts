@@ -12,9 +12,9 @@ import { renderProvisionerConfigMap } from "../../components/kubernetes/homesSto
 import { HOMES_SOCKET } from "../../components/openstack/dockerVmCloudInit";
 import { dockerSpawnerBlock } from "../../components/docker/render";
 import { renderHubDocument, serializeHubDocument } from "../../components/hub/hubDocument";
-import { hubDocumentJson } from "../../components/kubernetes/jupyterhub/hub/documentOverlay";
+import { hubDocumentJson } from "../../components/kubernetes/jupyterhub/hub/document";
 import { platformConfig } from "../unit/hub/fixtures";
-import { ADDONS_OFF, NO_CAS, ctx, kubeSpawnerBlock } from "../unit/jupyterhub-k8s/fixtures";
+import { ADDONS_OFF, NO_CAS, ctx } from "../unit/jupyterhub-k8s/fixtures";
 
 const out = process.argv[2];
 if (!out) {
@@ -59,14 +59,7 @@ fs.writeFileSync(
         }),
     ),
 );
-// ... and the Kubernetes hub with the Gluster homes provisioner, through the deployment's overlay.
+// ... and the Kubernetes hub with the Gluster homes provisioner, as HubOnKubernetes renders it.
 const kctx = ctx({ ...ADDONS_OFF, ...NO_CAS, "hub.auth.type": "dummy" }, { homesProvisioner: true });
-const kdoc = renderHubDocument(kctx.config, {
-    singleuserImage: image,
-    hubHost: "hub",
-    proxyApiUrl: "http://proxy-api:8001",
-    sqlitePath: "/srv/jupyterhub/data/jupyterhub.sqlite",
-    kubernetes: kubeSpawnerBlock(kctx.config),
-});
-fs.writeFileSync(path.join(out, "doc-kubernetes.json"), hubDocumentJson(kctx, kdoc as unknown as Record<string, unknown>, image));
+fs.writeFileSync(path.join(out, "doc-kubernetes.json"), hubDocumentJson(kctx, image));
 console.log(`rendered the home helpers, pv-template.json and two hub documents into ${out}`);

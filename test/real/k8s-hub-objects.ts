@@ -23,12 +23,12 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { parseConfig } from "../../config/parse";
-import type { PlatformConfig } from "../../config/types";
-import { renderHubDocument, type KubeSpawnerBlock } from "../../components/hub/hubDocument";
+import type { KubernetesTopologyConfig } from "../../config/types";
+import type { HubSecretValues } from "../../components/hub/secrets";
 import { renderContext } from "../../components/kubernetes/jupyterhub/context";
-import { checksum, hubDocumentJson } from "../../components/kubernetes/jupyterhub/hub/documentOverlay";
-import { HUB_SECRET_KEYS, neededHubSecrets, type HubSecretValues } from "../../components/kubernetes/jupyterhub/hub/secret";
-import { HUB_SQLITE_PATH, hubUrls } from "../../components/kubernetes/jupyterhub/names";
+import { checksum, hubDocumentJson } from "../../components/kubernetes/jupyterhub/hub/document";
+import { HUB_SECRET_KEYS, neededHubSecrets } from "../../components/kubernetes/jupyterhub/hub/secret";
+import { resourceNames } from "../../components/kubernetes/jupyterhub/names";
 import type { KubernetesObject } from "../../components/kubernetes/jupyterhub/objects";
 import { renderHubObjects } from "../../components/kubernetes/jupyterhub/renderHub";
 
@@ -133,7 +133,7 @@ const VARIANTS: Record<string, { values: Record<string, string>; secretKeys: str
     },
 };
 
-function parse(values: Record<string, string>, secretKeys: string[]): PlatformConfig {
+function parse(values: Record<string, string>, secretKeys: string[]): KubernetesTopologyConfig {
     const result = parseConfig(
         { values, secretKeys: new Set(secretKeys) },
         { project: "jupyterhub-platform", stack: "real", makeSecret: (_k, v) => pulumi.secret(v), projectDir: ROOT, env: {} },
@@ -141,43 +141,26 @@ function parse(values: Record<string, string>, secretKeys: string[]): PlatformCo
     if (!result.ok) {
         throw new Error(`sample config does not parse:\n  ${result.problems.join("\n  ")}`);
     }
+    if (result.config.topology !== "kubernetes") {
+        throw new Error(`sample config is topology ${result.config.topology}, not kubernetes`);
+    }
     return result.config;
 }
 
 // ── rendering ───────────────────────────────────────────────────────────────────────────────
 
-function kubeSpawnerBlock(config: PlatformConfig): KubeSpawnerBlock {
-    return {
-        namespace: config.kubernetes!.namespace,
-        homePvcTemplate: "claim-{username}",
-        homeSizeBytes: config.singleuser.homeSizeBytes,
-        storageClass: "gluster-homes",
-        storageAccessModes: ["ReadWriteOnce"],
-        sharedVolumes: [],
-        nodeSelector: {},
-        labels: {},
-        imagePullPolicy: "IfNotPresent",
-    };
-}
-
-function render(config: PlatformConfig): KubernetesObject[] {
+function render(config: KubernetesTopologyConfig): KubernetesObject[] {
     const ctx = renderContext(config, {
         images: IMAGES,
         storageClassName: "gluster-homes",
-        hubDbVolumeName: `hub-db-${config.kubernetes!.namespace}`,
+        hubDbVolumeName: resourceNames(config.kubernetes.namespace).hubDbPv,
         // A documentation address (TEST-NET-1) standing in for the entry node's fixed IP.
         publicAddresses: ["192.0.2.10"],
     });
-    const urls = hubUrls(ctx.names);
-    const doc = renderHubDocument(config, {
-        singleuserImage: IMAGES.singleuser,
-        hubHost: ctx.names.hubService,
-        proxyApiUrl: urls.proxyApiUrl,
-        sqlitePath: HUB_SQLITE_PATH,
-        kubernetes: kubeSpawnerBlock(config),
-    });
-    const json = hubDocumentJson(ctx, doc as unknown as Record<string, unknown>, IMAGES.singleuser);
-    const secrets: HubSecretValues = Object.fromEntries(neededHubSecrets(ctx).map((s) => [s, `${PLACEHOLDER}-${HUB_SECRET_KEYS[s]}`]));
+    const json = hubDocumentJson(ctx, IMAGES.singleuser);
+    const secrets = Object.fromEntries(
+        neededHubSecrets(ctx).map((s) => [s, `${PLACEHOLDER}-${HUB_SECRET_KEYS[s]}`]),
+    ) as unknown as HubSecretValues<string>;
     const tls = config.hub.tls.mode === "none" ? undefined : TLS_PAIR;
     return renderHubObjects(ctx, { documentJson: json, documentChecksum: checksum(json), secrets, tls });
 }
@@ -218,7 +201,7 @@ function dump(outDir: string): { dir: string; namespace: string; files: string[]
         const dir = path.join(outDir, variant);
         fs.rmSync(dir, { recursive: true, force: true });
         fs.mkdirSync(dir, { recursive: true });
-        const namespace = config.kubernetes!.namespace;
+        const namespace = config.kubernetes.namespace;
         // `restricted`: stricter than the cluster's baseline, so a pass here is a pass there.
         fs.writeFileSync(path.join(dir, "00-namespace.yaml"), YAML.stringify(namespaceObject(namespace)));
         const objects = render(config).map((o) => plain(o, `${o.kind}/${o.metadata.name}`));
@@ -229,7 +212,7 @@ function dump(outDir: string): { dir: string; namespace: string; files: string[]
             return file;
         });
         console.log(`${variant}: ${files.length} objects in ${dir}`);
-        result.push({ dir, namespace, files, objects, version: config.kubernetes!.version });
+        result.push({ dir, namespace, files, objects, version: config.kubernetes.version });
     }
     return result;
 }

@@ -4,7 +4,7 @@
  * the deployment's choices that the stack config does not express.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { KubernetesConfig, PlatformConfig } from "../../../config/types";
+import type { KubernetesConfig, KubernetesTopologyConfig } from "../../../config/types";
 import { resourceNames, type ResourceNames } from "./names";
 
 export interface HubImages {
@@ -26,8 +26,8 @@ export interface HubRenderOptions {
      * proxy-public takes them as externalIPs, so kube-proxy forwards their ports 80/443 to the proxy.
      */
     publicAddresses?: pulumi.Input<pulumi.Input<string>[]>;
-    /** StorageClass of the hub database PVC; the cluster default when unset. */
-    storageClassName?: pulumi.Input<string>;
+    /** StorageClass of the hub database PVC and of users' home PVCs; the cluster default when unset. */
+    storageClassName?: string;
     /** A pre-created PersistentVolume the hub database PVC binds to (static provisioning). */
     hubDbVolumeName?: pulumi.Input<string>;
     /**
@@ -36,18 +36,22 @@ export interface HubRenderOptions {
      * create the user's directory and quota and then creates the user's PersistentVolume.
      */
     homesProvisioner?: boolean;
+    /** Path of a logo baked into the hub image (PlatformImages.hubLogoFile). */
+    logoFile?: string;
 }
 
 export interface HubRenderContext {
-    config: PlatformConfig;
+    config: KubernetesTopologyConfig;
+    /** config.kubernetes, for brevity. */
     kubernetes: KubernetesConfig;
     namespace: pulumi.Input<string>;
     names: ResourceNames;
     images: Required<Omit<HubImages, "pause">> & Pick<HubImages, "pause">;
     publicAddresses?: pulumi.Input<pulumi.Input<string>[]>;
-    storageClassName?: pulumi.Input<string>;
+    storageClassName?: string;
     hubDbVolumeName?: pulumi.Input<string>;
     homesProvisioner: boolean;
+    logoFile?: string;
 }
 
 /**
@@ -59,13 +63,10 @@ export function schedulerImage(version: string): string {
 }
 
 export function renderContext(
-    config: PlatformConfig,
+    config: KubernetesTopologyConfig,
     params: { namespace?: pulumi.Input<string>; images: HubImages } & HubRenderOptions,
 ): HubRenderContext {
     const kubernetes = config.kubernetes;
-    if (config.topology !== "kubernetes" || !kubernetes) {
-        throw new Error(`JupyterHub on Kubernetes needs topology kubernetes and its kubernetes config (got topology ${config.topology})`);
-    }
     return {
         config,
         kubernetes,
@@ -82,5 +83,6 @@ export function renderContext(
         storageClassName: params.storageClassName,
         hubDbVolumeName: params.hubDbVolumeName,
         homesProvisioner: params.homesProvisioner ?? false,
+        logoFile: params.logoFile,
     };
 }

@@ -1,27 +1,25 @@
 /**
  * JupyterHub on the `prod` Kubernetes cluster, in zero-to-jupyterhub's shape without Helm: hub
  * (KubeSpawner) and configurable-http-proxy, the continuous image puller, user placeholders, the
- * user scheduler, NetworkPolicies and, for Let's Encrypt, the ACME renewer. Every object comes
- * from the pure renderers next to this file (renderHub.ts); this component only makes the secrets,
- * lays this deployment's facts over the hub config document and creates the resources through the
- * explicit provider it is given. See docs/kubernetes-hub.md.
+ * user scheduler, NetworkPolicies and, for Let's Encrypt, the ACME renewer. Every object, the hub
+ * config document included, comes from the pure renderers next to this file (renderHub.ts); this
+ * component only makes the secrets and creates the resources through the explicit provider it is
+ * given. See docs/kubernetes-hub.md.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import type { PlatformConfig } from "../../../config/types";
+import type { KubernetesTopologyConfig } from "../../../config/types";
+import { hubSecrets } from "../../hub/secrets";
 import { renderContext, type HubRenderContext } from "./context";
-import { checksum, hubDocumentJson } from "./hub/documentOverlay";
-import type { HubSecretValues } from "./hub/secret";
-import { neededHubSecrets } from "./hub/secret";
+import { checksum, hubDocumentJson } from "./hub/document";
 import { kubernetesResource } from "./kubernetesResource";
 import type { KubernetesObject } from "./objects";
 import type { TlsPair } from "./proxy/tls";
 import { renderHubObjects, WORKLOAD_KINDS } from "./renderHub";
 
 export interface HubOnKubernetesArgs {
-    config: PlatformConfig;
+    config: KubernetesTopologyConfig;
     /** The cluster's explicit provider (never the ambient kubeconfig). */
     provider: k8s.Provider;
     /** The hub's namespace, as created by the cluster component (equals kubernetes.namespace). */
@@ -29,15 +27,13 @@ export interface HubOnKubernetesArgs {
     hubImage: pulumi.Input<string>;
     singleuserImage: pulumi.Input<string>;
     proxyImage: pulumi.Input<string>;
-    /** renderHubDocument(config, { ..., kubernetes: <KubeSpawner block> }) */
-    configDocument: pulumi.Input<Record<string, unknown>>;
     /**
      * Fixed IPs of the node(s) the floating IPs translate to: proxy-public's external IPs, where
      * users' ports 80/443 arrive. Without them the hub is only reachable inside the cluster.
      */
     publicAddresses?: pulumi.Input<pulumi.Input<string>[]>;
-    /** StorageClass of the hub database PVC (the cluster default when unset). */
-    storageClassName?: pulumi.Input<string>;
+    /** StorageClass of the hub database PVC and of users' home PVCs (the cluster default when unset). */
+    storageClassName?: string;
     /** A pre-created PersistentVolume for the hub database. */
     hubDbVolumeName?: pulumi.Input<string>;
     /** kube-scheduler image; registry.k8s.io/kube-scheduler:v<kubernetes.version> by default. */
@@ -52,10 +48,9 @@ export interface HubOnKubernetesArgs {
      * spawning (see docs/kubernetes-hub.md).
      */
     homesProvisioner?: boolean;
+    /** Path of a logo baked into the hub image (PlatformImages.hubLogoFile). */
+    hubLogoFile?: string;
 }
-
-/** cookie secret and crypt key: 64 hex digits (32 bytes), as JupyterHub documents them. */
-const HEX = { length: 64, upper: false, lower: false, numeric: true, special: true, overrideSpecial: "abcdef" };
 
 export class HubOnKubernetes extends pulumi.ComponentResource {
     readonly publicUrl: pulumi.Output<string>;
@@ -82,17 +77,13 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
             storageClassName: args.storageClassName,
             hubDbVolumeName: args.hubDbVolumeName,
             homesProvisioner: args.homesProvisioner,
+            logoFile: args.hubLogoFile,
         });
 
-        const secrets = this.hubSecrets(name, ctx);
+        const secrets = hubSecrets(name, config, this);
         // The document depends on the image digest: a new single-user image changes it and so
         // restarts the hub, which then spawns the new image. Secrets never enter it.
-        const documentJson = pulumi.all([args.configDocument, args.singleuserImage, args.namespace]).apply(([doc, image, namespace]) => {
-            if (namespace !== ctx.kubernetes.namespace) {
-                throw new Error(`HubOnKubernetes: namespace ${namespace} differs from kubernetes.namespace ${ctx.kubernetes.namespace}`);
-            }
-            return hubDocumentJson(ctx, doc, image);
-        });
+        const documentJson = pulumi.output(args.singleuserImage).apply((image) => hubDocumentJson(ctx, image));
         const objects = renderHubObjects(ctx, {
             documentJson,
             documentChecksum: documentJson.apply(checksum),
@@ -111,36 +102,6 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
             proxyPublicServiceName: this.proxyPublicServiceName,
             dummyPassword: this.dummyPassword,
         });
-    }
-
-    private password(name: string, role: string, args: random.RandomPasswordArgs): pulumi.Output<string> {
-        // RandomPassword.result is a secret output; pulumi.secret keeps it so through any apply.
-        return pulumi.secret(new random.RandomPassword(`${name}-${role}`, args, { parent: this }).result);
-    }
-
-    private hubSecrets(name: string, ctx: HubRenderContext): HubSecretValues {
-        const needed = new Set(neededHubSecrets(ctx));
-        const auth = ctx.config.hub.auth;
-        const values: HubSecretValues = {
-            cookieSecret: this.password(name, "cookie-secret", HEX),
-            proxyToken: this.password(name, "proxy-token", { length: 64, special: false }),
-            cryptKey: this.password(name, "crypt-key", HEX),
-        };
-        if (needed.has("dummyPassword")) {
-            values.dummyPassword = auth.dummyPassword
-                ? pulumi.secret(auth.dummyPassword)
-                : this.password(name, "dummy-password", { length: 24, special: false });
-        }
-        if (needed.has("oauthClientSecret") && auth.oauth) {
-            values.oauthClientSecret = pulumi.secret(auth.oauth.clientSecret);
-        }
-        if (needed.has("ldapSearchPassword") && auth.ldap?.searchPassword) {
-            values.ldapSearchPassword = pulumi.secret(auth.ldap.searchPassword);
-        }
-        if (needed.has("dbUrl") && ctx.config.hub.db.url) {
-            values.dbUrl = pulumi.secret(ctx.config.hub.db.url);
-        }
-        return values;
     }
 
     /** manual: the operator's pair; letsencrypt: a self-signed bootstrap pair the renewer replaces. */

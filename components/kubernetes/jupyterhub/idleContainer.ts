@@ -1,6 +1,6 @@
 /** The do-nothing container of placeholder and image-puller pods. */
 import type { HubRenderContext } from "./context";
-import { NOBODY } from "./names";
+import { NOBODY } from "../../hub/contract";
 import type { Container, ResourceRequirements } from "./objects";
 import { restrictedContainer } from "./podDefaults";
 

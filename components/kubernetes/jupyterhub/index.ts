@@ -3,6 +3,6 @@
  * document consistently with it. See docs/kubernetes-hub.md.
  */
 export { HubOnKubernetes, type HubOnKubernetesArgs } from "./hubOnKubernetes";
-export { HUB_GID, HUB_SQLITE_PATH, HUB_UID, hubUrls, resourceNames, type ResourceNames } from "./names";
+export { hubUrls, resourceNames, type ResourceNames } from "./names";
 export { renderContext, type HubRenderContext } from "./context";
 export { renderHubObjects } from "./renderHub";

@@ -8,14 +8,14 @@
  * ClusterRoleBindings) and the scheduler name, which the whole cluster shares, carry the
  * namespace as prefix so two hubs on one cluster cannot collide.
  */
+import { HUB_BIND_URL, HUB_PORTS, hubConnectUrl, proxyApiUrl } from "../../hub/contract";
 
-/** Ports inside the pods (z2jh's): hub API 8081, proxy HTTP 8000 / HTTPS 8443 / API 8001, user servers 8888. */
+/**
+ * Ports: the hub contract's container ports, plus what only the Kubernetes deployment has (the
+ * public Service ports, the user scheduler's health port, the ACME responder).
+ */
 export const PORTS = {
-    hub: 8081,
-    proxyHttp: 8000,
-    proxyHttps: 8443,
-    proxyApi: 8001,
-    singleuser: 8888,
+    ...HUB_PORTS,
     /** Public ports: the proxy-public Service's, on its external IPs. */
     publicHttp: 80,
     publicHttps: 443,
@@ -25,33 +25,6 @@ export const PORTS = {
     acmeSolver: 8089,
 } as const;
 
-/** Paths inside the hub container (images/hub/Dockerfile creates the data dir for the hub user). */
-export const HUB_PATHS = {
-    /** ConfigMap mount; images/hub reads $PLATFORM_CONFIG = <dir>/config.json. */
-    configDir: "/etc/jupyterhub/platform",
-    configFile: "config.json",
-    /** Secret mount; jupyterhub_config.py reads <NAME>_FILE. */
-    secretDir: "/etc/jupyterhub/secret",
-    /** The sqlite PVC mount. */
-    dataDir: "/srv/jupyterhub/data",
-    sqliteFile: "jupyterhub.sqlite",
-    /** Gluster homes: the ConfigMap `homes-provisioner` (helper hosts/port, PV template). */
-    homesConfigDir: "/etc/jupyterhub/homes-provisioner",
-    /** Gluster homes: the Secret `homes-provisioner` (key `token`); PLATFORM_HOMES_TOKEN_FILE. */
-    homesSecretDir: "/etc/jupyterhub/homes-secret",
-} as const;
-
-export const HUB_SQLITE_PATH = `${HUB_PATHS.dataDir}/${HUB_PATHS.sqliteFile}`;
-
-/** Where the proxy reads its TLS certificate (a kubernetes.io/tls Secret: tls.crt, tls.key). */
-export const PROXY_TLS_DIR = "/etc/proxy-tls";
-
-/** The hub image's non-root user (images/hub/Dockerfile HUB_UID / HUB_GID). */
-export const HUB_UID = 10001;
-export const HUB_GID = 10001;
-/** "nobody": the proxy image's user and the user of every helper container. */
-export const NOBODY = 65534;
-
 export interface ResourceNames {
     namespace: string;
     hubServiceAccount: string;
@@ -59,6 +32,8 @@ export interface ResourceNames {
     hubConfigMap: string;
     hubSecret: string;
     hubDbPvc: string;
+    /** Gluster homes: the pre-created PersistentVolume the hub database claim binds to (cluster-scoped). */
+    hubDbPv: string;
     /** ConfigMap and Secret of the Gluster homes provisioner (components/kubernetes/homesStorage.ts). */
     homesProvisionerConfigMap: string;
     homesProvisionerSecret: string;
@@ -97,6 +72,7 @@ export function resourceNames(namespace: string): ResourceNames {
         hubConfigMap: "hub-config",
         hubSecret: "hub-secret",
         hubDbPvc: "hub-db-dir",
+        hubDbPv: `hub-db-${namespace}`,
         homesProvisionerConfigMap: "homes-provisioner",
         homesProvisionerSecret: "homes-provisioner",
         hubDeployment: "hub",
@@ -126,11 +102,7 @@ export function resourceNames(namespace: string): ResourceNames {
     };
 }
 
-/** In-cluster URLs the hub config document must carry (same namespace: short Service names). */
+/** In-cluster URLs of the hub and the proxy API (same namespace: short Service names). */
 export function hubUrls(names: ResourceNames): { bindUrl: string; connectUrl: string; proxyApiUrl: string } {
-    return {
-        bindUrl: `http://0.0.0.0:${PORTS.hub}`,
-        connectUrl: `http://${names.hubService}:${PORTS.hub}`,
-        proxyApiUrl: `http://${names.proxyApiService}:${PORTS.proxyApi}`,
-    };
+    return { bindUrl: HUB_BIND_URL, connectUrl: hubConnectUrl(names.hubService), proxyApiUrl: proxyApiUrl(names.proxyApiService) };
 }

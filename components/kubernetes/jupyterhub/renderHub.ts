@@ -11,7 +11,8 @@ import { hubConfigMap } from "./hub/configMap";
 import { hubDbPvc } from "./hub/database";
 import { hubDeployment, hubService } from "./hub/deployment";
 import { hubRole, hubRoleBinding, hubServiceAccount } from "./hub/rbac";
-import { hubSecret, type HubSecretValues } from "./hub/secret";
+import type { HubSecretValues } from "../../hub/secrets";
+import { hubSecret } from "./hub/secret";
 import { imagePuller } from "./imagePuller/daemonSet";
 import { networkPolicies } from "./networkPolicies/policies";
 import type { KubernetesObject } from "./objects";
@@ -20,7 +21,7 @@ import { proxyDeployment } from "./proxy/deployment";
 import { proxyApiService, proxyPublicService } from "./proxy/services";
 import { proxyTlsSecret, type TlsPair } from "./proxy/tls";
 import { userPlaceholders } from "./scheduling/userPlaceholders";
-import { checksum } from "./hub/documentOverlay";
+import { checksum } from "./hub/document";
 import { userSchedulerConfigMap } from "./scheduling/userSchedulerConfig";
 import { userSchedulerDeployment } from "./scheduling/userSchedulerDeployment";
 import {
@@ -35,7 +36,7 @@ export interface HubDynamicInputs {
     documentJson: pulumi.Input<string>;
     /** Its checksum, in the hub pod template so a changed document restarts the hub. */
     documentChecksum: pulumi.Input<string>;
-    secrets: HubSecretValues;
+    secrets: HubSecretValues<pulumi.Input<string>>;
     /** The proxy's certificate and key (manual) or the bootstrap pair (letsencrypt). */
     tls?: TlsPair;
 }

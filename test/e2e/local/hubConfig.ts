@@ -9,6 +9,9 @@ import * as os from "os";
 import * as path from "path";
 import { dockerSpawnerBlock } from "../../../components/docker/render";
 import { renderHubDocument, serializeHubDocument } from "../../../components/hub/hubDocument";
+import { renderContext } from "../../../components/kubernetes/jupyterhub/context";
+import { hubDocumentJson } from "../../../components/kubernetes/jupyterhub/hub/document";
+import { config as k8sConfig, NO_CAS } from "../../unit/jupyterhub-k8s/fixtures";
 import type { PlatformConfig } from "../../../config/types";
 import { platformConfig } from "../../unit/hub/fixtures";
 import { docker } from "./lib";
@@ -165,12 +168,11 @@ function variants(): Variant[] {
         },
         {
             name: "kubernetes",
-            config: {
-                ...platformConfig({
-                    "singleuser.profiles": JSON.stringify(["slug=small;name=Small;default=true", "slug=big;name=Big;memory=4G;cpu=2"]),
-                }),
-                topology: "kubernetes" as const,
-            },
+            config: k8sConfig({
+                ...NO_CAS,
+                "hub.auth.type": "dummy",
+                "singleuser.profiles": JSON.stringify(["slug=small;name=Small;default=true", "slug=big;name=Big;memory=4G;cpu=2"]),
+            }),
             env: { PLATFORM_DUMMY_PASSWORD: "long-enough-password" },
             expect: {
                 authenticator: "DummyAuthenticator",
@@ -241,29 +243,21 @@ export function checkHubConfig(hubImage: string): [string, string | undefined][]
     try {
         const all = variants();
         for (const v of all) {
-            const doc = renderHubDocument(v.config, {
-                singleuserImage: "sha256:" + "0".repeat(64),
-                hubHost: "hub",
-                proxyApiUrl: "http://proxy:8001",
-                sqlitePath: "/tmp/jupyterhub.sqlite",
-                docker: v.config.topology === "kubernetes" ? undefined : dockerSpawnerBlock(v.config),
-                kubernetes:
-                    v.config.topology === "kubernetes"
-                        ? {
-                              namespace: "jupyterhub",
-                              homePvcTemplate: "claim-{username}",
-                              homeSizeBytes: 500 * 1024 * 1024,
-                              storageAccessModes: ["ReadWriteOnce"],
-                              sharedVolumes: [{ name: "software", mountPath: "/opt/software" }],
-                              nodeSelector: {},
-                              labels: {},
-                              imagePullPolicy: "IfNotPresent",
-                              schedulerName: "jupyterhub-user-scheduler",
-                              priorityClassName: "jupyterhub-default-priority",
-                          }
-                        : undefined,
-            });
-            fs.writeFileSync(path.join(dir, `${v.name}.doc`), serializeHubDocument(doc));
+            const image = "sha256:" + "0".repeat(64);
+            const document =
+                v.config.topology === "kubernetes"
+                    ? // As HubOnKubernetes renders it (user scheduler and placeholders on by default).
+                      hubDocumentJson(renderContext(v.config, { images: { hub: "h", proxy: "p", singleuser: image } }), image)
+                    : serializeHubDocument(
+                          renderHubDocument(v.config, {
+                              singleuserImage: image,
+                              hubHost: "hub",
+                              proxyApiUrl: "http://proxy:8001",
+                              sqlitePath: "/tmp/jupyterhub.sqlite",
+                              docker: dockerSpawnerBlock(v.config),
+                          }),
+                      );
+            fs.writeFileSync(path.join(dir, `${v.name}.doc`), document);
             fs.writeFileSync(path.join(dir, `${v.name}.json`), JSON.stringify({ env: { ...BASE_ENV, ...v.env } }));
         }
         fs.writeFileSync(path.join(dir, "check.py"), CHECK_PY);

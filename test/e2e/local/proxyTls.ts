@@ -9,7 +9,8 @@ import * as fs from "fs";
 import * as https from "https";
 import * as os from "os";
 import * as path from "path";
-import { PROXY_HTTP_PORT, PROXY_HTTPS_PORT, PROXY_TLS_DIR, proxyCommand } from "../../../components/docker/render";
+import { HUB_PORTS, PROXY_TLS_DIR } from "../../../components/hub/contract";
+import { proxyCommand } from "../../../components/docker/render";
 import { docker, waitFor } from "./lib";
 
 const NAME = "jupyterhub-e2e-tls-proxy";
@@ -66,9 +67,9 @@ export async function checkProxyTls(proxyImage: string, httpsPort = 18443, httpP
             "--name",
             NAME,
             "-p",
-            `127.0.0.1:${httpsPort}:${PROXY_HTTPS_PORT}`,
+            `127.0.0.1:${httpsPort}:${HUB_PORTS.proxyHttps}`,
             "-p",
-            `127.0.0.1:${httpPort}:${PROXY_HTTP_PORT}`,
+            `127.0.0.1:${httpPort}:${HUB_PORTS.proxyHttp}`,
             "-v",
             `${cert}:${PROXY_TLS_DIR}/cert.pem:ro`,
             "-v",

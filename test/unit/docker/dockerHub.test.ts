@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import * as docker from "@pulumi/docker";
 import { setup, settle, valueOf, isSecret, type RecordingMocks } from "../harness";
-import { platformConfig } from "../hub/fixtures";
-import type { PlatformConfig } from "../../../config/types";
+import { localConfig } from "../hub/fixtures";
+import type { DockerTopologyConfig } from "../../../config/types";
 
 // Loaded after setup() so resources register against the mocks.
-async function deploy(config: PlatformConfig, extra: { tls?: { certPath: string; keyPath: string } } = {}) {
+async function deploy(config: DockerTopologyConfig, extra: { tls?: { certPath: string; keyPath: string } } = {}) {
     const mocks = await setup({});
     const { DockerHub } = await import("../../../components/docker/dockerHub");
     const provider = new docker.Provider("engine", { host: "unix:///var/run/docker.sock" });
@@ -34,7 +34,7 @@ function envOf(mocks: RecordingMocks, name: string): string[] {
 
 describe("DockerHub component", () => {
     it("creates network, hub data volume, proxy and hub containers with stack names", async () => {
-        const { mocks } = await deploy(platformConfig({ "hub.port": "18000" }, { stack: "e2e" }));
+        const { mocks } = await deploy(localConfig({ "hub.port": "18000" }, { stack: "e2e" }));
         assert.strictEqual(mocks.byName("hub-network").inputs.name, "jupyterhub-e2e-net");
         assert.strictEqual(mocks.byName("hub-hub-data").type, "docker:index/volume:Volume");
         assert.strictEqual(mocks.byName("hub-hub-data").inputs.name, "jupyterhub-e2e-hub-data");
@@ -63,7 +63,7 @@ describe("DockerHub component", () => {
 
     it("uploads the hub document, with the single-user image pinned and no secret in it", async () => {
         const { mocks } = await deploy(
-            platformConfig({ "hub.auth.dummyPassword": "s3cret-dummy" }, { secretKeys: ["hub.auth.dummyPassword"] }),
+            localConfig({ "hub.auth.dummyPassword": "s3cret-dummy" }, { secretKeys: ["hub.auth.dummyPassword"] }),
         );
         const uploads = mocks.byName("hub-hub").inputs.uploads as { file: string; content: string; permissions: string }[];
         assert.strictEqual(uploads.length, 1);
@@ -78,7 +78,7 @@ describe("DockerHub component", () => {
 
     it("passes generated secrets in the hub environment, and the configured dummy password", async () => {
         const { mocks, hub } = await deploy(
-            platformConfig({ "hub.auth.dummyPassword": "s3cret-dummy" }, { secretKeys: ["hub.auth.dummyPassword"] }),
+            localConfig({ "hub.auth.dummyPassword": "s3cret-dummy" }, { secretKeys: ["hub.auth.dummyPassword"] }),
         );
         const env = envOf(mocks, "hub-hub");
         assert.ok(env.includes("PLATFORM_COOKIE_SECRET=mock-password-hub-cookie-secret"));
@@ -97,7 +97,7 @@ describe("DockerHub component", () => {
     });
 
     it("generates a dummy password when none is configured and exports it as a secret", async () => {
-        const { mocks, hub } = await deploy(platformConfig({ "hub.adminUsers": JSON.stringify(["teacher"]) }));
+        const { mocks, hub } = await deploy(localConfig({ "hub.adminUsers": JSON.stringify(["teacher"]) }));
         const passwords = mocks.ofType("random:index/randomPassword:RandomPassword");
         assert.deepStrictEqual(passwords.map((p) => p.name).sort(), [
             "hub-cookie-secret",
@@ -113,18 +113,18 @@ describe("DockerHub component", () => {
     });
 
     it("creates shared volumes and a janitor that keeps homes unless retainOnDestroy is false", async () => {
-        const kept = await deploy(platformConfig({ "singleuser.sharedVolumes": JSON.stringify(["software:/opt/software"]) }));
+        const kept = await deploy(localConfig({ "singleuser.sharedVolumes": JSON.stringify(["software:/opt/software"]) }));
         assert.strictEqual(kept.mocks.byName("hub-shared-0").inputs.name, "software");
         const janitor = kept.mocks.byName("hub-user-servers");
         assert.strictEqual(janitor.inputs.containerLabel, "org.jupyterhub-platform.stack=unit");
         assert.strictEqual(janitor.inputs.userVolumePrefix, "jupyterhub-unit-home-");
         assert.strictEqual(janitor.inputs.removeVolumes, false);
-        const dropped = await deploy(platformConfig({ "data.retainOnDestroy": "false" }));
+        const dropped = await deploy(localConfig({ "data.retainOnDestroy": "false" }));
         assert.strictEqual(dropped.mocks.byName("hub-user-servers").inputs.removeVolumes, true);
     });
 
     it("mounts TLS files into the proxy and publishes 443 and 80", async () => {
-        const { mocks } = await deploy(platformConfig(), { tls: { certPath: "/etc/le/fullchain.pem", keyPath: "/etc/le/privkey.pem" } });
+        const { mocks } = await deploy(localConfig(), { tls: { certPath: "/etc/le/fullchain.pem", keyPath: "/etc/le/privkey.pem" } });
         const proxy = mocks.byName("hub-proxy");
         const mounts = proxy.inputs.mounts as { source: string; target: string; readOnly: boolean }[];
         assert.deepStrictEqual(
@@ -139,25 +139,5 @@ describe("DockerHub component", () => {
             [443, 80],
         );
         assert.ok((proxy.inputs.command as string[]).includes("--port=8443"));
-    });
-
-    it("refuses the kubernetes topology", async () => {
-        await setup({});
-        const { DockerHub } = await import("../../../components/docker/dockerHub");
-        const provider = new docker.Provider("engine", {});
-        const config = { ...platformConfig(), topology: "kubernetes" as const };
-        assert.throws(
-            () =>
-                new DockerHub("hub", {
-                    config,
-                    provider,
-                    dockerHost: "x",
-                    dockerSocketGid: 1,
-                    hubImage: "a",
-                    proxyImage: "b",
-                    singleuserImage: "c",
-                }),
-            /local and docker-vm/,
-        );
     });
 });

@@ -2,28 +2,28 @@ import * as assert from "assert";
 import * as docker from "@pulumi/docker";
 import { dockerSpawnerBlock, hostHomesHubMount, type HostHomes } from "../../../components/docker/render";
 import { HOMES_ROOT, HOMES_SOCKET, HOMES_SOCKET_DIR } from "../../../components/openstack/dockerVmCloudInit";
-import type { PlatformConfig } from "../../../config/types";
+import type { DockerTopologyConfig } from "../../../config/types";
 import { settle, setup } from "../harness";
-import { platformConfig } from "../hub/fixtures";
+import { localConfig } from "../hub/fixtures";
 import { devConfig, setupMocks } from "../openstack/fixtures";
 
 const VM_HOMES: HostHomes = { root: HOMES_ROOT, socket: HOMES_SOCKET };
 
 describe("docker-vm host homes: renderers", () => {
     it("points the document at the helper socket and the host home of {username}", () => {
-        const block = dockerSpawnerBlock(platformConfig(), VM_HOMES);
+        const block = dockerSpawnerBlock(localConfig(), VM_HOMES);
         assert.strictEqual(block.homesSocket, "/run/jupyterhub-homes/homes.sock");
         assert.strictEqual(block.homeBindTemplate, "/srv/homes/{username}");
         // The named-volume template stays (the janitor and older images know it).
         assert.strictEqual(block.homeVolumeTemplate, "jupyterhub-unit-home-{username}");
         assert.strictEqual(
-            dockerSpawnerBlock(platformConfig(), { root: "/data/homes/", socket: "/run/h/s.sock" }).homeBindTemplate,
+            dockerSpawnerBlock(localConfig(), { root: "/data/homes/", socket: "/run/h/s.sock" }).homeBindTemplate,
             "/data/homes/{username}",
         );
     });
 
     it("leaves the local topology on named volumes: no socket, no bind template", () => {
-        const block = dockerSpawnerBlock(platformConfig());
+        const block = dockerSpawnerBlock(localConfig());
         assert.ok(!("homesSocket" in block) && !("homeBindTemplate" in block), JSON.stringify(block));
     });
 
@@ -40,7 +40,7 @@ describe("docker-vm host homes: renderers", () => {
     });
 });
 
-async function deployHub(config: PlatformConfig, hostHomes?: HostHomes) {
+async function deployHub(config: DockerTopologyConfig, hostHomes?: HostHomes) {
     const mocks = await setup({});
     const { DockerHub } = await import("../../../components/docker/dockerHub");
     const provider = new docker.Provider("engine", { host: "unix:///var/run/docker.sock" });
@@ -68,7 +68,7 @@ function hubInputs(mocks: { byName(n: string): { inputs: Record<string, unknown>
 
 describe("docker-vm host homes: DockerHub", () => {
     it("with hostHomes: mounts the helper's socket directory read-only and writes the fields into the document", async () => {
-        const { mounts, doc } = hubInputs(await deployHub(platformConfig(), VM_HOMES));
+        const { mounts, doc } = hubInputs(await deployHub(localConfig(), VM_HOMES));
         assert.deepStrictEqual(
             mounts.map((m) => [m.type, m.source, m.target, m.readOnly ?? false]),
             [
@@ -82,7 +82,7 @@ describe("docker-vm host homes: DockerHub", () => {
     });
 
     it("without hostHomes (local): no socket mount, named home volumes", async () => {
-        const { mounts, doc } = hubInputs(await deployHub(platformConfig()));
+        const { mounts, doc } = hubInputs(await deployHub(localConfig()));
         assert.ok(!mounts.some((m) => m.source.includes("jupyterhub-homes")));
         assert.strictEqual(doc.docker.homesSocket, undefined);
         assert.strictEqual(doc.docker.homeBindTemplate, undefined);

@@ -8,11 +8,11 @@ import {
     proxyCommand,
     proxyEnv,
     proxyPorts,
-    sanitizeName,
     stackLabels,
     userHomeVolumeName,
 } from "../../../components/docker/render";
 import { janitorPlan } from "../../../components/docker/userServerJanitor";
+import { cleanName } from "../../../components/shared/names";
 import { platformConfig } from "../hub/fixtures";
 
 describe("docker renderers", () => {
@@ -36,7 +36,8 @@ describe("docker renderers", () => {
     it("names every object of a stack under one prefix", () => {
         const config = platformConfig({}, { stack: "Dev_Stack" });
         const names = dockerNames(config);
-        assert.strictEqual(sanitizeName("Dev_Stack"), "dev-stack");
+        assert.strictEqual(cleanName("Dev_Stack", "default"), "dev-stack");
+        assert.strictEqual(cleanName("__", "default"), "default");
         assert.deepStrictEqual(names, {
             base: "jupyterhub-dev-stack",
             network: "jupyterhub-dev-stack-net",

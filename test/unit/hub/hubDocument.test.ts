@@ -1,13 +1,10 @@
 import * as assert from "assert";
-import {
-    HUB_SECRET_ENV,
-    renderHubDocument,
-    requiredHubSecrets,
-    serializeHubDocument,
-    type HubDocumentTarget,
-} from "../../../components/hub/hubDocument";
+import { HUB_SECRET_ENV } from "../../../components/hub/contract";
+import { renderHubDocument, serializeHubDocument, type HubDocumentTarget } from "../../../components/hub/hubDocument";
+import { requiredHubSecrets } from "../../../components/hub/secrets";
 import { dockerSpawnerBlock } from "../../../components/docker/render";
 import type { PlatformConfig } from "../../../config/types";
+import { prodConfig } from "../openstack/fixtures";
 import { platformConfig } from "./fixtures";
 
 function dockerTarget(config: PlatformConfig): HubDocumentTarget {
@@ -72,7 +69,7 @@ describe("hub document", () => {
     });
 
     it("renders the KubeSpawner block for kubernetes and no docker block", () => {
-        const config = { ...platformConfig(), topology: "kubernetes" as const };
+        const config = prodConfig();
         const doc = renderHubDocument(config, {
             singleuserImage: "registry.example.org/jupyter/singleuser@sha256:" + "b".repeat(64),
             hubHost: "hub",

@@ -4,16 +4,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig } from "../../../config/parse";
-import type { PlatformConfig } from "../../../config/types";
-import { renderHubDocument, type KubeSpawnerBlock } from "../../../components/hub/hubDocument";
+import type { KubernetesTopologyConfig } from "../../../config/types";
 import {
     renderContext,
     type HubImages,
     type HubRenderContext,
     type HubRenderOptions,
 } from "../../../components/kubernetes/jupyterhub/context";
-import { HUB_SQLITE_PATH, hubUrls } from "../../../components/kubernetes/jupyterhub/names";
+import { hubDocumentJson } from "../../../components/kubernetes/jupyterhub/hub/document";
 import type { KubernetesObject } from "../../../components/kubernetes/jupyterhub/objects";
+import { asTopology } from "../hub/fixtures";
 
 export const SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIxhuyPpNG3m+Y9Pmb5p0JHu7NFhYHuDHv9pQdm3nxj8 ops@example.org";
 
@@ -59,7 +59,7 @@ const SECRET_KEYS = [
     "hub.auth.ldap.searchPassword",
 ];
 
-export function config(extra: Record<string, string> = {}): PlatformConfig {
+export function config(extra: Record<string, string> = {}): KubernetesTopologyConfig {
     const values = { ...PROD, ...extra };
     // An empty override removes a key (e.g. CAS settings when switching authenticator).
     for (const [k, v] of Object.entries(extra)) {
@@ -74,7 +74,7 @@ export function config(extra: Record<string, string> = {}): PlatformConfig {
     if (!result.ok) {
         throw new Error(`fixture config invalid:\n${result.problems.join("\n")}`);
     }
-    return result.config;
+    return asTopology(result.config, "kubernetes");
 }
 
 /** Switch the authenticator: drops the CAS keys of the base config. */
@@ -94,30 +94,9 @@ export function ctx(
     return renderContext(config(extra), { ...options, images: { ...IMAGES, ...options.images } });
 }
 
-export function kubeSpawnerBlock(c: PlatformConfig): KubeSpawnerBlock {
-    return {
-        namespace: c.kubernetes!.namespace,
-        homePvcTemplate: "claim-{username}",
-        homeSizeBytes: c.singleuser.homeSizeBytes,
-        storageClass: "gluster-homes",
-        storageAccessModes: ["ReadWriteOnce"],
-        sharedVolumes: [],
-        nodeSelector: { caller: "selector" },
-        labels: { "caller-label": "kept" },
-        imagePullPolicy: "IfNotPresent",
-    };
-}
-
-/** The config document as the hub-document renderer makes it (what the component receives). */
+/** The config document as the component renders it. */
 export function hubDocument(c: HubRenderContext): Record<string, unknown> {
-    const urls = hubUrls(c.names);
-    return renderHubDocument(c.config, {
-        singleuserImage: "caller-image@sha256:" + "e".repeat(64),
-        hubHost: c.names.hubService,
-        proxyApiUrl: urls.proxyApiUrl,
-        sqlitePath: HUB_SQLITE_PATH,
-        kubernetes: kubeSpawnerBlock(c.config),
-    }) as unknown as Record<string, unknown>;
+    return JSON.parse(hubDocumentJson(c, IMAGES.singleuser as string)) as Record<string, unknown>;
 }
 
 /** Plain JSON view of a rendered object (tests index into it freely). */

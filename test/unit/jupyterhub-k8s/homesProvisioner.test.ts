@@ -5,11 +5,10 @@ import {
     renderProvisionerSecret,
     type HomesParams,
 } from "../../../components/kubernetes/homesStorage";
-import { HOMES_TOKEN_ENV, hubDeployment, homesProvisionerMounts } from "../../../components/kubernetes/jupyterhub/hub/deployment";
-import { overlayHubDocument } from "../../../components/kubernetes/jupyterhub/hub/documentOverlay";
-import { HUB_PATHS } from "../../../components/kubernetes/jupyterhub/names";
+import { HOMES_TOKEN_ENV, HUB_PATHS } from "../../../components/hub/contract";
+import { hubDeployment, homesProvisionerMounts } from "../../../components/kubernetes/jupyterhub/hub/deployment";
 import { renderHubObjects } from "../../../components/kubernetes/jupyterhub/renderHub";
-import { ctx, hubDocument, IMAGES, json, PEM_CERT, PEM_KEY } from "./fixtures";
+import { ctx, hubDocument, json, PEM_CERT, PEM_KEY } from "./fixtures";
 
 const PARAMS: HomesParams = { namespace: "jupyterhub", homeSizeBytes: 1, hubDbSizeBytes: 1, helperHosts: ["10.0.0.5"], helperPort: 24100 };
 
@@ -20,8 +19,7 @@ describe("jupyterhub-k8s Gluster homes provisioner (hub side)", () => {
         const pod = json(hubDeployment(c, "x")).spec.template.spec;
         assert.ok(!pod.volumes.some((v: { name: string }) => v.name.startsWith("homes")));
         assert.ok(!pod.containers[0].env.some((e: { name: string }) => e.name === HOMES_TOKEN_ENV));
-        const k = (overlayHubDocument(c, hubDocument(c), IMAGES.singleuser as string) as Record<string, Record<string, unknown>>)
-            .kubernetes;
+        const k = (hubDocument(c) as Record<string, Record<string, unknown>>).kubernetes;
         assert.strictEqual(k.homesProvisioner, null);
     });
 
@@ -59,8 +57,7 @@ describe("jupyterhub-k8s Gluster homes provisioner (hub side)", () => {
             "storageClass",
         ]);
         // The document tells the hook where the ConfigMap is.
-        const k = (overlayHubDocument(c, hubDocument(c), IMAGES.singleuser as string) as Record<string, Record<string, unknown>>)
-            .kubernetes;
+        const k = (hubDocument(c) as Record<string, Record<string, unknown>>).kubernetes;
         assert.deepStrictEqual(k.homesProvisioner, { configDir: HUB_PATHS.homesConfigDir });
     });
 

@@ -1,9 +1,9 @@
 import * as assert from "assert";
-import { checksum, hubDocumentJson } from "../../../components/kubernetes/jupyterhub/hub/documentOverlay";
+import { checksum, hubDocumentJson } from "../../../components/kubernetes/jupyterhub/hub/document";
 import type { HubRenderContext } from "../../../components/kubernetes/jupyterhub/context";
 import { CLUSTER_SCOPED } from "../../../components/kubernetes/jupyterhub/objects";
 import { renderHubObjects, WORKLOAD_KINDS } from "../../../components/kubernetes/jupyterhub/renderHub";
-import { ADDONS_OFF, ctx, hubDocument, IMAGES, kinds, NO_CAS, PEM_CERT, PEM_KEY } from "./fixtures";
+import { ADDONS_OFF, ctx, IMAGES, kinds, NO_CAS, PEM_CERT, PEM_KEY } from "./fixtures";
 
 const SECRETS = {
     cookieSecret: "S3CRET-cookie",
@@ -14,7 +14,7 @@ const SECRETS = {
 };
 
 function render(c: HubRenderContext) {
-    const doc = hubDocumentJson(c, hubDocument(c), IMAGES.singleuser as string);
+    const doc = hubDocumentJson(c, IMAGES.singleuser as string);
     const tls = c.config.hub.tls.mode === "none" ? undefined : { certificate: "S3CRET-cert", key: "S3CRET-key" };
     return renderHubObjects(c, { documentJson: doc, documentChecksum: checksum(doc), secrets: SECRETS, tls });
 }

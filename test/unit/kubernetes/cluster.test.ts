@@ -2,11 +2,11 @@ import * as assert from "assert";
 import * as openstack from "@pulumi/openstack";
 import * as YAML from "yaml";
 import { settle, valueOf, isSecret } from "../harness";
-import type { PlatformConfig } from "../../../config/types";
+import type { KubernetesTopologyConfig } from "../../../config/types";
 import { caCertHash, TOKEN_PATTERN } from "../../../components/kubeadm/kubeadmConfig";
 import { MOCK_PUBLIC_KEY_PEM, optionsRecorder, plain, isSecretInput, prodConfig, setupMocks } from "../openstack/fixtures";
 
-async function deployTopology(config: PlatformConfig) {
+async function deployTopology(config: KubernetesTopologyConfig) {
     const mocks = await setupMocks();
     const { deployKubernetes } = await import("../../../topologies/kubernetes");
     const outputs = deployKubernetes(config);
@@ -155,7 +155,7 @@ describe("kubernetes topology (prod stack)", () => {
 });
 
 describe("data protection of cluster volumes", () => {
-    async function gluster(config: PlatformConfig) {
+    async function gluster(config: KubernetesTopologyConfig) {
         const mocks = await setupMocks();
         const { GlusterStorage } = await import("../../../components/openstack/glusterStorage");
         const rec = optionsRecorder();
@@ -170,7 +170,7 @@ describe("data protection of cluster volumes", () => {
                 subnetId: "s",
                 securityGroupIds: ["sg"],
                 keyPairName: "k",
-                imageId: config.openstack!.image,
+                imageId: config.openstack.image,
             },
             { transformations: [rec.transformation] },
         );

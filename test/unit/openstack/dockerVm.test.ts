@@ -2,10 +2,10 @@ import * as assert from "assert";
 import * as openstack from "@pulumi/openstack";
 import * as YAML from "yaml";
 import { settle, valueOf, isSecret } from "../harness";
-import type { PlatformConfig } from "../../../config/types";
+import type { DockerVmConfig } from "../../../config/types";
 import { devConfig, isSecretInput, optionsRecorder, plain, setupMocks, type PlatformMocks } from "./fixtures";
 
-async function deployTopology(config: PlatformConfig) {
+async function deployTopology(config: DockerVmConfig) {
     const mocks = await setupMocks();
     const { deployDockerVm } = await import("../../../topologies/dockerVm");
     const outputs = deployDockerVm(config);
@@ -13,7 +13,7 @@ async function deployTopology(config: PlatformConfig) {
     return { mocks, outputs };
 }
 
-async function deployVm(config: PlatformConfig) {
+async function deployVm(config: DockerVmConfig) {
     const mocks = await setupMocks();
     const { DockerVm } = await import("../../../components/openstack/dockerVm");
     const rec = optionsRecorder();
@@ -28,7 +28,7 @@ async function deployVm(config: PlatformConfig) {
             subnetId: "subnet-id",
             securityGroupIds: ["sg-docker"],
             keyPairName: "key",
-            imageId: openstack.images.getImageOutput({ name: config.openstack!.image, mostRecent: true }, { provider }).id,
+            imageId: openstack.images.getImageOutput({ name: config.openstack.image, mostRecent: true }, { provider }).id,
             routerInterface: provider,
         },
         { transformations: [rec.transformation] },
@@ -60,7 +60,7 @@ describe("docker-vm topology (dev stack)", () => {
         assert.strictEqual(counts["openstack:compute/volumeAttach:VolumeAttach"], 2);
         assert.strictEqual(counts["openstack:networking/floatingIp:FloatingIp"], 1);
         assert.strictEqual(mocks.byName("network-router").inputs.externalNetworkId, "net-public");
-        assert.strictEqual(mocks.byName("network-keypair").inputs.publicKey, devConfig().openstack!.sshPublicKey);
+        assert.strictEqual(mocks.byName("network-keypair").inputs.publicKey, devConfig().openstack.sshPublicKey);
         assert.deepStrictEqual(mocks.byName("network-subnet").inputs.dnsNameservers, ["192.0.2.53"]);
 
         const engine = mocks.byName("vm-docker");

@@ -9,7 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig } from "../../../config/parse";
-import type { PlatformConfig } from "../../../config/types";
+import type { DockerVmConfig, KubernetesTopologyConfig, PlatformConfig } from "../../../config/types";
+import { asTopology } from "../hub/fixtures";
 import { RecordingMocks, type InvokeHandler } from "../harness";
 
 export const SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIxhuyPpNG3m+Y9Pmb5p0JHu7NFhYHuDHv9pQdm3nxj8 ops@example.org";
@@ -45,8 +46,8 @@ export function config(values: Record<string, string> = {}, opts: { stack?: stri
 }
 
 /** The `dev` stack: docker-vm with Let's Encrypt. */
-export function devConfig(extra: Record<string, string> = {}): PlatformConfig {
-    return config(
+export function devConfig(extra: Record<string, string> = {}): DockerVmConfig {
+    const c = config(
         {
             topology: "docker-vm",
             ...OPENSTACK,
@@ -58,11 +59,12 @@ export function devConfig(extra: Record<string, string> = {}): PlatformConfig {
         },
         { stack: "dev" },
     );
+    return asTopology(c, "docker-vm");
 }
 
 /** The `prod` stack: kubernetes. */
-export function prodConfig(extra: Record<string, string> = {}): PlatformConfig {
-    return config(
+export function prodConfig(extra: Record<string, string> = {}): KubernetesTopologyConfig {
+    const c = config(
         {
             topology: "kubernetes",
             ...OPENSTACK,
@@ -74,6 +76,7 @@ export function prodConfig(extra: Record<string, string> = {}): PlatformConfig {
         },
         { stack: "prod" },
     );
+    return asTopology(c, "kubernetes");
 }
 
 /**

@@ -77,8 +77,8 @@ describe("security group rules", () => {
 describe("OpenStack provider and SSH probe", () => {
     it("maps config to provider arguments; application credentials drop project scoping", async () => {
         const { openStackProviderArgs } = await import("../../../components/openstack/provider");
-        const { config } = await import("./fixtures");
-        const base = config({
+        const { devConfig } = await import("./fixtures");
+        const base = devConfig({
             topology: "docker-vm",
             "openstack.externalNetwork": "public",
             "openstack.sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIxhuyPpNG3m+Y9Pmb5p0JHu7NFhYHuDHv9pQdm3nxj8 a@b",
@@ -86,11 +86,11 @@ describe("OpenStack provider and SSH probe", () => {
             "openstack.cloud": "mycloud",
             "openstack.region": "RegionOne",
         });
-        const args = openStackProviderArgs(base.openstack!);
+        const args = openStackProviderArgs(base.openstack);
         assert.strictEqual(args.cloud, "mycloud");
         assert.strictEqual(args.region, "RegionOne");
         assert.strictEqual(args.userDomainName, "Default");
-        const app = openStackProviderArgs({ ...base.openstack!, applicationCredentialId: "app-id" });
+        const app = openStackProviderArgs({ ...base.openstack, applicationCredentialId: "app-id" });
         assert.strictEqual(app.applicationCredentialId, "app-id");
         assert.strictEqual(app.tenantName, undefined);
         assert.strictEqual(app.userDomainName, undefined);

@@ -7,7 +7,9 @@
  *   UPDATE_GOLDEN=1 npx mocha test/unit/topologies/golden.test.ts    # rewrite after a deliberate change
  */
 import { strict as assert } from "assert";
+import * as childProcess from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
@@ -74,11 +76,8 @@ async function snapshot(stack: string) {
     const config = exampleConfig(stack);
     const mocks = await setupMocks();
     const registrations = recordRegistrations();
-    const { deployLocal } = await import("../../../topologies/local");
-    const { deployDockerVm } = await import("../../../topologies/dockerVm");
-    const { deployKubernetes } = await import("../../../topologies/kubernetes");
-    const deploy = { local: deployLocal, "docker-vm": deployDockerVm, kubernetes: deployKubernetes }[config.topology];
-    withDockerSocketGid(() => deploy(config));
+    const { deployTopology } = await import("../../../topologies");
+    withDockerSocketGid(() => deployTopology(config));
     await settle(mocks);
     const inputs = new Map<string, unknown>();
     for (const r of mocks.resources) {
@@ -91,6 +90,17 @@ async function snapshot(stack: string) {
         getMonitor(): { getRegisteredResources(): Map<string, { urn: string; state: unknown }> };
     };
     return snapshotOf(settings.getMonitor().getRegisteredResources(), registrations, inputs, normalizeText);
+}
+
+/** `diff -u` of a golden file against the rendered text, cut to a readable length. */
+function unifiedDiff(expectedFile: string, actual: string): string {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "golden-"));
+    const actualFile = path.join(tmp, path.basename(expectedFile));
+    fs.writeFileSync(actualFile, actual);
+    const out = childProcess.spawnSync("diff", ["-u", expectedFile, actualFile], { encoding: "utf8" }).stdout;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    const lines = out.split("\n").map((l) => (l.length > 240 ? `${l.slice(0, 240)}…` : l));
+    return lines.slice(0, 150).join("\n") + (lines.length > 150 ? `\n… ${lines.length - 150} more lines` : "");
 }
 
 function listFiles(dir: string): string[] {
@@ -121,11 +131,10 @@ describe("golden files of the example stacks", () => {
             }
             assert.deepEqual(listFiles(dir), [...files.keys()].sort(), `golden/${stack}: file list differs (UPDATE_GOLDEN=1 to rewrite)`);
             for (const [file, content] of files) {
-                assert.equal(
-                    content,
-                    fs.readFileSync(path.join(dir, file), "utf8"),
-                    `golden/${stack}/${file} differs (UPDATE_GOLDEN=1 to rewrite)`,
-                );
+                const expected = path.join(dir, file);
+                if (content !== fs.readFileSync(expected, "utf8")) {
+                    assert.fail(`golden/${stack}/${file} differs (UPDATE_GOLDEN=1 to rewrite):\n${unifiedDiff(expected, content)}`);
+                }
             }
         });
     }

@@ -2,7 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { HubRenderContext } from "../context";
 import { objectLabels } from "../labels";
-import { HUB_PATHS } from "../names";
+import { HUB_PATHS } from "../../../hub/contract";
 import type { ConfigMap } from "../objects";
 
 export function hubConfigMap(ctx: HubRenderContext, documentJson: pulumi.Input<string>): ConfigMap {

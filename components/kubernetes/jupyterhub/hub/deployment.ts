@@ -7,7 +7,8 @@ import type { HubRenderContext } from "../context";
 import { usesSqlite } from "./database";
 import { hubSecretFileEnv } from "./secret";
 import { NETWORK_ACCESS, objectLabels, selectorLabels } from "../labels";
-import { HUB_GID, HUB_PATHS, HUB_UID, PORTS } from "../names";
+import { HOMES_TOKEN_ENV, HUB_DOCUMENT_PATH, HUB_PATHS, HUB_USER } from "../../../hub/contract";
+import { PORTS } from "../names";
 import type { Deployment, Service } from "../objects";
 import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
 import { defaultPriorityClassName } from "../scheduling/priorityClasses";
@@ -23,7 +24,6 @@ export function hubCommand(ctx: HubRenderContext): string[] {
 }
 
 /** Token file of the Gluster home helper (the Secret `homes-provisioner`, key `token`). */
-export const HOMES_TOKEN_ENV = "PLATFORM_HOMES_TOKEN_FILE";
 
 /**
  * Gluster homes: the provisioner's ConfigMap and Secret as volumes, their mounts and the token's
@@ -78,7 +78,7 @@ export function hubDeployment(ctx: HubRenderContext, configChecksum: pulumi.Inpu
                     ...(priorityClassName ? { priorityClassName } : {}),
                     nodeSelector: { ...ctx.kubernetes.coreNodeSelector },
                     // fsGroup: the hub user can write the PVC and read the 0440 secret files.
-                    securityContext: restrictedPod(HUB_GID),
+                    securityContext: restrictedPod(HUB_USER.gid),
                     volumes: [
                         { name: "config", configMap: { name: names.hubConfigMap, defaultMode: 0o444 } },
                         { name: "secret", secret: { secretName: names.hubSecret, defaultMode: 0o440 } },
@@ -91,7 +91,7 @@ export function hubDeployment(ctx: HubRenderContext, configChecksum: pulumi.Inpu
                             image: ctx.images.hub,
                             command: hubCommand(ctx),
                             env: [
-                                { name: "PLATFORM_CONFIG", value: `${HUB_PATHS.configDir}/${HUB_PATHS.configFile}` },
+                                { name: "PLATFORM_CONFIG", value: HUB_DOCUMENT_PATH },
                                 { name: "PYTHONUNBUFFERED", value: "1" },
                                 ...hubSecretFileEnv(ctx),
                                 ...homes.env,
@@ -111,7 +111,7 @@ export function hubDeployment(ctx: HubRenderContext, configChecksum: pulumi.Inpu
                                 failureThreshold: 3,
                             },
                             resources: CORE_RESOURCES.hub,
-                            securityContext: restrictedContainer(HUB_UID, HUB_GID),
+                            securityContext: restrictedContainer(HUB_USER.uid, HUB_USER.gid),
                         },
                     ],
                 },

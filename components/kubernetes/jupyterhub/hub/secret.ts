@@ -4,13 +4,11 @@
  * where `kubectl describe`, crash dumps and child processes could see it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { HUB_SECRET_ENV, requiredHubSecrets } from "../../../hub/hubDocument";
+import { HUB_PATHS, HUB_SECRET_ENV, type HubSecretName } from "../../../hub/contract";
+import { requiredHubSecrets, type HubSecretValues } from "../../../hub/secrets";
 import type { HubRenderContext } from "../context";
 import { objectLabels } from "../labels";
-import { HUB_PATHS } from "../names";
 import type { Secret } from "../objects";
-
-export type HubSecretName = keyof typeof HUB_SECRET_ENV;
 
 /** Key (and file name) of each secret in the hub Secret. */
 export const HUB_SECRET_KEYS: Record<HubSecretName, string> = {
@@ -22,8 +20,6 @@ export const HUB_SECRET_KEYS: Record<HubSecretName, string> = {
     ldapSearchPassword: "ldap-search-password",
     dbUrl: "db-url",
 };
-
-export type HubSecretValues = Partial<Record<HubSecretName, pulumi.Input<string>>>;
 
 /** The secrets this config needs (cookie, proxy token, crypt key, plus auth / database ones). */
 export function neededHubSecrets(ctx: HubRenderContext): HubSecretName[] {
@@ -39,7 +35,7 @@ export function hubSecretFileEnv(ctx: HubRenderContext): { name: string; value: 
  * The Secret object. Values are Inputs the caller has marked secret (RandomPassword results,
  * config secrets); a needed value that is missing is a programming error, caught here.
  */
-export function hubSecret(ctx: HubRenderContext, values: HubSecretValues): Secret {
+export function hubSecret(ctx: HubRenderContext, values: Partial<HubSecretValues<pulumi.Input<string>>>): Secret {
     const stringData: Record<string, pulumi.Input<string>> = {};
     for (const s of neededHubSecrets(ctx)) {
         const value = values[s];

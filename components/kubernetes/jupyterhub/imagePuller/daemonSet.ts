@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { HubRenderContext } from "../context";
 import { idleContainer } from "../idleContainer";
 import { objectLabels, selectorLabels, SKIP_AWAIT } from "../labels";
-import { NOBODY } from "../names";
+import { NOBODY } from "../../../hub/contract";
 import type { Container, DaemonSet } from "../objects";
 import { IDLE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
 

@@ -11,7 +11,8 @@ import * as path from "path";
 import type { HubRenderContext } from "../context";
 import { HUB_SECRET_KEYS } from "../hub/secret";
 import { NETWORK_ACCESS, objectLabels, selectorLabels } from "../labels";
-import { HUB_GID, HUB_UID, PORTS, hubUrls } from "../names";
+import { HUB_USER } from "../../../hub/contract";
+import { PORTS, hubUrls } from "../names";
 import type { ConfigMap, CronJob, KubernetesObject, Role, RoleBinding, ServiceAccount } from "../objects";
 import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
 import { acmeEnabled } from "./tls";
@@ -117,7 +118,7 @@ export function acmeCronJob(ctx: HubRenderContext): CronJob {
                                     ports: [{ name: "acme", containerPort: PORTS.acmeSolver, protocol: "TCP" }],
                                     volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }],
                                     resources: CORE_RESOURCES.acme,
-                                    securityContext: restrictedContainer(HUB_UID, HUB_GID),
+                                    securityContext: restrictedContainer(HUB_USER.uid, HUB_USER.gid),
                                 },
                             ],
                         },

@@ -1,6 +1,7 @@
 /** configurable-http-proxy's command line (the same flags the Docker topologies use). */
 import type { HubRenderContext } from "../context";
-import { PORTS, PROXY_TLS_DIR } from "../names";
+import { PROXY_TLS_DIR } from "../../../hub/contract";
+import { PORTS } from "../names";
 import { tlsEnabled } from "./tls";
 
 export function proxyArgs(ctx: HubRenderContext): string[] {

@@ -7,7 +7,8 @@
 import type { HubRenderContext } from "../context";
 import { proxyArgs } from "./args";
 import { NETWORK_ACCESS, objectLabels, selectorLabels } from "../labels";
-import { NOBODY, PORTS, PROXY_TLS_DIR } from "../names";
+import { NOBODY, PROXY_TLS_DIR } from "../../../hub/contract";
+import { PORTS } from "../names";
 import type { Container, Deployment } from "../objects";
 import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
 import { defaultPriorityClassName } from "../scheduling/priorityClasses";

@@ -4,7 +4,8 @@
  */
 import type { HubRenderContext } from "../context";
 import { objectLabels, selectorLabels } from "../labels";
-import { NOBODY, PORTS } from "../names";
+import { NOBODY } from "../../../hub/contract";
+import { PORTS } from "../names";
 import type { Deployment } from "../objects";
 import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
 import { defaultPriorityClassName } from "./priorityClasses";

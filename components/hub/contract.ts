@@ -1,0 +1,79 @@
+/**
+ * The hub contract: what the hub image (images/hub), the proxy image (images/proxy), the
+ * single-user image and every deployment of them (Docker and Kubernetes) must agree on. Defined
+ * here once; components/docker and components/kubernetes import it, and so does the hub config
+ * document. The images state the same values in their own languages (Dockerfile ARG/USER/EXPOSE,
+ * jupyterhub_config.py); test/unit/hub/contract.test.ts holds them to this file.
+ */
+
+/** Ports inside the containers (zero-to-jupyterhub's numbers). */
+export const HUB_PORTS = {
+    /** The hub's own HTTP server (API and pages) behind the proxy. */
+    hub: 8081,
+    /** configurable-http-proxy: public HTTP, public HTTPS (TLS on), and its REST API. */
+    proxyHttp: 8000,
+    proxyHttps: 8443,
+    proxyApi: 8001,
+    /** A user server (KubeSpawner's default port; DockerSpawner picks its own). */
+    singleuser: 8888,
+} as const;
+
+/** Paths inside the hub container. */
+export const HUB_PATHS = {
+    /** Where the hub reads its config document: $PLATFORM_CONFIG (images/hub/Dockerfile). */
+    configDir: "/etc/jupyterhub/platform",
+    configFile: "config.json",
+    /** Secret files (Kubernetes Secret mount): the hub reads `<NAME>_FILE`. */
+    secretDir: "/etc/jupyterhub/secret",
+    /** The hub database volume (a Docker volume or a PVC); the image makes it the hub user's. */
+    dataDir: "/srv/jupyterhub/data",
+    sqliteFile: "jupyterhub.sqlite",
+    /** Gluster homes on Kubernetes: the provisioner's ConfigMap and Secret mounts. */
+    homesConfigDir: "/etc/jupyterhub/homes-provisioner",
+    homesSecretDir: "/etc/jupyterhub/homes-secret",
+} as const;
+
+export const HUB_DOCUMENT_PATH = `${HUB_PATHS.configDir}/${HUB_PATHS.configFile}`;
+export const HUB_SQLITE_PATH = `${HUB_PATHS.dataDir}/${HUB_PATHS.sqliteFile}`;
+
+/** Where the proxy finds its certificate and key (a bind mount on Docker, a Secret on Kubernetes). */
+export const PROXY_TLS_DIR = "/etc/proxy-tls";
+
+/** Users of the images. */
+export const HUB_USER = { uid: 10001, gid: 10001 } as const;
+/** "nobody": the proxy image's user and every helper container's. */
+export const NOBODY = 65534;
+/** The docker-stacks contract the single-user image keeps: jovyan in group users. */
+export const SINGLEUSER_USER = { uid: 1000, gid: 100 } as const;
+/** `uid:gid` of a user's home, as chown and the VM helpers take it. */
+export const SINGLEUSER_OWNER = `${SINGLEUSER_USER.uid}:${SINGLEUSER_USER.gid}`;
+
+/** Network names the hub and proxy answer to (Docker aliases; Kubernetes Service names differ, see names.ts). */
+export const HUB_HOSTS = { hub: "hub", proxy: "proxy" } as const;
+
+/** Environment variables the hub config reads secrets from (or from `<NAME>_FILE`). */
+export const HUB_SECRET_ENV = {
+    cookieSecret: "PLATFORM_COOKIE_SECRET",
+    proxyToken: "CONFIGPROXY_AUTH_TOKEN",
+    cryptKey: "PLATFORM_CRYPT_KEY",
+    dummyPassword: "PLATFORM_DUMMY_PASSWORD",
+    oauthClientSecret: "PLATFORM_OAUTH_CLIENT_SECRET",
+    ldapSearchPassword: "PLATFORM_LDAP_SEARCH_PASSWORD",
+    dbUrl: "PLATFORM_DB_URL",
+} as const;
+
+export type HubSecretName = keyof typeof HUB_SECRET_ENV;
+
+/** Gluster homes on Kubernetes: the variable naming the provisioner token file. */
+export const HOMES_TOKEN_ENV = "PLATFORM_HOMES_TOKEN_FILE";
+
+/** The hub's URLs as seen from the proxy and user servers, given the host name it is reached by. */
+export function hubConnectUrl(hubHost: string): string {
+    return `http://${hubHost}:${HUB_PORTS.hub}`;
+}
+
+export const HUB_BIND_URL = `http://0.0.0.0:${HUB_PORTS.hub}`;
+
+export function proxyApiUrl(proxyHost: string): string {
+    return `http://${proxyHost}:${HUB_PORTS.proxyApi}`;
+}

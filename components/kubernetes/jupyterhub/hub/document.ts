@@ -1,0 +1,56 @@
+/**
+ * The hub config document of JupyterHub on Kubernetes: the one renderer every topology uses
+ * (components/hub/hubDocument.ts) with the KubeSpawner block built from this deployment's facts —
+ * Service names, the sqlite file on the PVC, the namespace, the labels the NetworkPolicies select
+ * on, the user node selector, the scheduler and priority class user pods use. Both come from the
+ * same render context, so the document and the objects cannot disagree.
+ */
+import * as crypto from "crypto";
+import { HUB_PATHS, HUB_SQLITE_PATH, proxyApiUrl } from "../../../hub/contract";
+import { renderHubDocument, serializeHubDocument, type KubeSpawnerBlock } from "../../../hub/hubDocument";
+import type { HubRenderContext } from "../context";
+import { userPodLabels } from "../labels";
+import { placeholdersEnabled } from "../scheduling/priorityClasses";
+
+/** KubeSpawner's claim per user (zero-to-jupyterhub's name); the Gluster PVs are pre-bound to it. */
+export const HOME_PVC_TEMPLATE = "claim-{username}";
+
+export function kubeSpawnerBlock(ctx: HubRenderContext): KubeSpawnerBlock {
+    const k = ctx.kubernetes;
+    const su = ctx.config.singleuser;
+    return {
+        namespace: k.namespace,
+        homePvcTemplate: HOME_PVC_TEMPLATE,
+        homeSizeBytes: su.homeSizeBytes,
+        ...(ctx.storageClassName !== undefined ? { storageClass: ctx.storageClassName } : {}),
+        storageAccessModes: ["ReadWriteOnce"],
+        sharedVolumes: su.sharedVolumes.map((v) => ({ name: v.name, mountPath: v.mountPath })),
+        nodeSelector: { ...k.userNodeSelector },
+        labels: userPodLabels(ctx.names),
+        imagePullPolicy: "IfNotPresent",
+        // Read by images/hub/jupyterhub_config.py as KubeSpawner.scheduler_name / priority_class_name.
+        schedulerName: k.userScheduler ? ctx.names.schedulerName : null,
+        priorityClassName: placeholdersEnabled(ctx) ? ctx.names.defaultPriorityClass : null,
+        // Where the hub Deployment mounts the homes-provisioner ConfigMap; null: no pre-spawn hook.
+        homesProvisioner: ctx.homesProvisioner ? { configDir: HUB_PATHS.homesConfigDir } : null,
+    };
+}
+
+/** The file the hub reads, for the single-user image the puller pre-pulls. */
+export function hubDocumentJson(ctx: HubRenderContext, singleuserImage: string): string {
+    return serializeHubDocument(
+        renderHubDocument(ctx.config, {
+            singleuserImage,
+            hubHost: ctx.names.hubService,
+            proxyApiUrl: proxyApiUrl(ctx.names.proxyApiService),
+            sqlitePath: HUB_SQLITE_PATH,
+            logoFile: ctx.logoFile,
+            kubernetes: kubeSpawnerBlock(ctx),
+        }),
+    );
+}
+
+/** Goes into the hub pod template: a changed document restarts the hub, which reads it only at start. */
+export function checksum(text: string): string {
+    return crypto.createHash("sha256").update(text).digest("hex");
+}
