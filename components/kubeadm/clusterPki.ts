@@ -20,6 +20,18 @@ export interface ClusterPkiArgs {
 export const CA_USES = ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"];
 export const ADMIN_USES = ["digital_signature", "key_encipherment", "client_auth"];
 
+/** The PKI files kubeadm expects under /etc/kubernetes/pki on every control plane (PEM). */
+export interface ClusterPkiFiles {
+    caCert: string;
+    caKey: string;
+    frontProxyCaCert: string;
+    frontProxyCaKey: string;
+    etcdCaCert: string;
+    etcdCaKey: string;
+    saKey: string;
+    saPub: string;
+}
+
 export class ClusterPki extends pulumi.ComponentResource {
     readonly caCertPem: pulumi.Output<string>;
     /** Secret. */
@@ -34,6 +46,8 @@ export class ClusterPki extends pulumi.ComponentResource {
     readonly adminCertPem: pulumi.Output<string>;
     readonly adminKeyPem: pulumi.Output<string>;
     readonly adminGroup: string;
+    /** Every file a control plane needs, together (secret: it holds the CA keys). */
+    readonly files: pulumi.Output<ClusterPkiFiles>;
 
     constructor(name: string, args: ClusterPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jupyterhub-platform:kubernetes:ClusterPki", name, {}, opts);
@@ -92,6 +106,29 @@ export class ClusterPki extends pulumi.ComponentResource {
         this.saPubPem = sa.publicKeyPem;
         this.adminCertPem = admin.certPem;
         this.adminKeyPem = pulumi.secret(adminKey.privateKeyPem);
+        this.files = pulumi.secret(
+            pulumi
+                .all([
+                    this.caCertPem,
+                    this.caKeyPem,
+                    this.frontProxyCaCertPem,
+                    this.frontProxyCaKeyPem,
+                    this.etcdCaCertPem,
+                    this.etcdCaKeyPem,
+                    this.saKeyPem,
+                    this.saPubPem,
+                ])
+                .apply(([caCert, caKey, frontProxyCaCert, frontProxyCaKey, etcdCaCert, etcdCaKey, saKey, saPub]) => ({
+                    caCert,
+                    caKey,
+                    frontProxyCaCert,
+                    frontProxyCaKey,
+                    etcdCaCert,
+                    etcdCaKey,
+                    saKey,
+                    saPub,
+                })),
+        );
         this.registerOutputs({ caCertPem: this.caCertPem, adminCertPem: this.adminCertPem });
     }
 }

@@ -11,9 +11,9 @@ import * as random from "@pulumi/random";
 import type { KubernetesTopologyConfig } from "../../config/types";
 import { ApiServerReady } from "../kubeadm/apiServerReady";
 import { ClusterPki } from "../kubeadm/clusterPki";
-import { API_PORT, caCertHash, renderInitConfig, renderJoinConfig, renderKubeconfig } from "../kubeadm/kubeadmConfig";
-import { renderControlPlaneUserData, renderWorkerUserData, type ClusterPkiFiles } from "./clusterCloudInit";
+import { API_PORT, caCertHash, renderKubeconfig } from "../kubeadm/kubeadmConfig";
 import { glusterParams } from "./glusterStorage";
+import { controlPlaneUserData, workerUserData, type ClusterFacts } from "./kubeadmNodes";
 import { needsPodAddressPairs } from "./securityRules";
 import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server";
 
@@ -23,7 +23,10 @@ export interface KubeadmClusterArgs extends VmPlacementArgs {
     routerInterface: pulumi.Resource;
     /** Private addresses of the Gluster storage nodes (workers mount the volume). */
     glusterPeers: pulumi.Input<string[]>;
-    /** Seconds `pulumi up` waits for the API server (default 1800). */
+    /**
+     * Seconds `pulumi up` waits for the API server.
+     * @default 1800
+     */
     readyTimeoutSeconds?: number;
 }
 
@@ -88,28 +91,16 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             this,
         );
 
-        const pkiFiles: pulumi.Output<ClusterPkiFiles> = pulumi
-            .all([
-                pki.caCertPem,
-                pki.caKeyPem,
-                pki.frontProxyCaCertPem,
-                pki.frontProxyCaKeyPem,
-                pki.etcdCaCertPem,
-                pki.etcdCaKeyPem,
-                pki.saKeyPem,
-                pki.saPubPem,
-            ])
-            .apply(([caCert, caKey, frontProxyCaCert, frontProxyCaKey, etcdCaCert, etcdCaKey, saKey, saPub]) => ({
-                caCert,
-                caKey,
-                frontProxyCaCert,
-                frontProxyCaKey,
-                etcdCaCert,
-                etcdCaKey,
-                saKey,
-                saPub,
-            }));
-
+        // What every node's user-data needs, once the ports and the token exist.
+        const facts: pulumi.Output<ClusterFacts> = pulumi.all([token, caHash, cpIps]).apply(([tok, hash, ips]) => ({
+            version: k8s.version,
+            clusterName,
+            podCidr: k8s.podCidr,
+            serviceCidr: k8s.serviceCidr,
+            token: tok,
+            caCertHash: hash,
+            controlPlaneIps: ips,
+        }));
         const common = {
             provider: args.provider,
             imageId: args.imageId,
@@ -118,73 +109,44 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             retainData: config.retainOnDestroy,
             dataVolumes: [],
         };
+        const role = (r: string) => ({ "jupyterhub-platform/role": r, "jupyterhub-platform/stack": config.stack });
         const controlPlanes = cpPorts.map(
-            (p, i) =>
+            (port, i) =>
                 new Server(
                     `${name}-cp-${i}`,
                     {
                         ...common,
                         serverName: `${args.namePrefix}-cp-${i}`,
-                        port: p,
+                        port,
                         flavorName: os.flavors.controlPlane,
                         // Holds the CA keys and the join token.
                         userData: () =>
                             pulumi.secret(
-                                pulumi.all([pkiFiles, token, caHash, cpIps, apiFip.address]).apply(([files, tok, hash, ips, fipAddress]) =>
-                                    renderControlPlaneUserData({
-                                        version: k8s.version,
-                                        first: i === 0,
-                                        pki: files,
-                                        kubeadmConfig:
-                                            i === 0
-                                                ? renderInitConfig({
-                                                      version: k8s.version,
-                                                      clusterName,
-                                                      podCidr: k8s.podCidr,
-                                                      serviceCidr: k8s.serviceCidr,
-                                                      controlPlaneEndpoint: `${ips[0]}:${API_PORT}`,
-                                                      certSans: [fipAddress, ...ips],
-                                                      token: tok,
-                                                      advertiseAddress: ips[0],
-                                                  })
-                                                : renderJoinConfig({
-                                                      token: tok,
-                                                      caCertHash: hash,
-                                                      apiServerEndpoint: `${ips[0]}:${API_PORT}`,
-                                                      controlPlaneAddress: ips[i],
-                                                  }),
-                                    }),
-                                ),
+                                pulumi
+                                    .all([facts, pki.files, apiFip.address])
+                                    .apply(([f, files, fip]) => controlPlaneUserData(f, { pki: files, apiFloatingIp: fip }, i)),
                             ),
-                        metadata: { "jupyterhub-platform/role": "control-plane", "jupyterhub-platform/stack": config.stack },
+                        metadata: role("control-plane"),
                     },
                     { parent: this },
                 ),
         );
         workerPorts.forEach(
-            (p, i) =>
+            (port, i) =>
                 new Server(
                     `${name}-worker-${i}`,
                     {
                         ...common,
                         serverName: `${args.namePrefix}-worker-${i}`,
-                        port: p,
+                        port,
                         flavorName: os.flavors.worker,
                         userData: () =>
                             pulumi.secret(
-                                pulumi.all([token, caHash, cpIps, args.glusterPeers]).apply(([tok, hash, ips, peers]) =>
-                                    renderWorkerUserData({
-                                        version: k8s.version,
-                                        joinConfig: renderJoinConfig({
-                                            token: tok,
-                                            caCertHash: hash,
-                                            apiServerEndpoint: `${ips[0]}:${API_PORT}`,
-                                        }),
-                                        gluster: glusterParams(config, peers),
-                                    }),
-                                ),
+                                pulumi
+                                    .all([facts, args.glusterPeers])
+                                    .apply(([f, peers]) => workerUserData(f, glusterParams(config, peers))),
                             ),
-                        metadata: { "jupyterhub-platform/role": "worker", "jupyterhub-platform/stack": config.stack },
+                        metadata: role("worker"),
                     },
                     { parent: this },
                 ),
