@@ -11,4 +11,7 @@ if ! bash scripts/docker/prepare-local.sh; then
 fi
 # shellcheck disable=SC1091
 source tools/offline/toolchain/env.sh
+# JHP_HUB_BASE_IMAGE / JHP_SINGLEUSER_BASE_IMAGE: what the images are built from (stand-ins here).
+# shellcheck source=scripts/docker/base-images.sh
+source scripts/docker/base-images.sh
 exec npx ts-node --transpile-only -P tsconfig.json bench/bench.ts

@@ -14,11 +14,14 @@ step "toolchain, Docker engine, base images"
 bash scripts/docker/prepare-local.sh
 # shellcheck disable=SC1091
 source tools/offline/toolchain/env.sh
+# shellcheck source=scripts/docker/base-images.sh
+source scripts/docker/base-images.sh
 
 step "stack $STACK"
 if ! pulumi stack select "$STACK" --non-interactive 2>/dev/null; then
     pulumi stack init "$STACK" --non-interactive
 fi
+jhp_set_base_images "$STACK"
 
 step "pulumi up"
 pulumi up --yes --skip-preview --non-interactive --stack "$STACK"

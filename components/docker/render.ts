@@ -15,7 +15,10 @@ export interface ProxyTls {
     /** Host paths (on the Docker engine's machine) of the PEM certificate chain and key. */
     certPath: string;
     keyPath: string;
-    /** Also publish port 80 and redirect it to HTTPS (default true). */
+    /**
+     * Also publish port 80 and redirect it to HTTPS.
+     * @default true
+     */
     redirectHttp?: boolean;
 }
 

@@ -17,7 +17,10 @@ import { contentHash, contextDate, imageTag, readContextFiles } from "./buildCon
 export interface BuiltImageArgs {
     /** Absolute path of the build context (holds the Dockerfile). */
     context: string;
-    /** Folder the tag's date is taken from (defaults to the context; differs for a staged copy). */
+    /**
+     * Folder the tag's date is taken from (differs from the context for a staged copy).
+     * @default the build context
+     */
     dateSource?: string;
     /** Repository without tag, from imageRepository(). */
     repository: string;

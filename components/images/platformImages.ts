@@ -15,7 +15,10 @@ export interface PlatformImagesArgs {
     config: PlatformConfig;
     /** Folder holding hub/, proxy/ and singleuser/ (the repository's images/). */
     imagesDir: string;
-    /** Use the classic builder (default true; see BuiltImageArgs.legacyBuilder). */
+    /**
+     * Use the classic builder (see BuiltImageArgs.legacyBuilder).
+     * @default true
+     */
     legacyBuilder?: boolean;
 }
 

@@ -11,9 +11,15 @@ import { adminGroup } from "./kubeadmConfig";
 export interface ClusterPkiArgs {
     /** Kubernetes version (selects the admin group). */
     version: string;
-    /** Validity of the CAs in hours (default 10 years, like kubeadm). */
+    /**
+     * Validity of the CAs in hours (10 years, like kubeadm).
+     * @default 87600
+     */
     caValidityHours?: number;
-    /** Validity of the admin certificate (default 1 year; renewed by `pulumi up` 30 days ahead). */
+    /**
+     * Validity of the admin certificate in hours; `pulumi up` renews it 30 days ahead.
+     * @default 8760
+     */
     adminValidityHours?: number;
 }
 

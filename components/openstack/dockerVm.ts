@@ -22,7 +22,10 @@ export interface DockerVmArgs extends VmPlacementArgs {
     securityGroupIds: pulumi.Input<string>[];
     /** Floating IP association waits for the router interface. */
     routerInterface: pulumi.Resource;
-    /** Seconds to wait for SSH + cloud-init (default 1800). */
+    /**
+     * Seconds to wait for SSH + cloud-init.
+     * @default 1800
+     */
     readyTimeoutSeconds?: number;
 }
 

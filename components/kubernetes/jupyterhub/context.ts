@@ -11,7 +11,10 @@ export interface HubImages {
     hub: pulumi.Input<string>;
     singleuser: pulumi.Input<string>;
     proxy: pulumi.Input<string>;
-    /** kube-scheduler for the user scheduler; the cluster's own release by default (see schedulerImage). */
+    /**
+     * kube-scheduler for the user scheduler.
+     * @default the cluster's own release, schedulerImage(kubernetes.version)
+     */
     scheduler?: pulumi.Input<string>;
     /**
      * A pause image (its entrypoint idles) for placeholders and the image puller. Without one they

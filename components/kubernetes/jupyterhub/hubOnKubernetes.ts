@@ -36,9 +36,15 @@ export interface HubOnKubernetesArgs {
     storageClassName?: string;
     /** A pre-created PersistentVolume for the hub database. */
     hubDbVolumeName?: pulumi.Input<string>;
-    /** kube-scheduler image; registry.k8s.io/kube-scheduler:v<kubernetes.version> by default. */
+    /**
+     * kube-scheduler image of the user scheduler.
+     * @default registry.k8s.io/kube-scheduler:v<kubernetes.version>
+     */
     schedulerImage?: pulumi.Input<string>;
-    /** A pause image for placeholders and the image puller (default: `sleep` in the single-user image). */
+    /**
+     * A pause image for placeholders and the image puller.
+     * @default `sleep` in the single-user image
+     */
     pauseImage?: pulumi.Input<string>;
     /** The `hub` ServiceAccount is created elsewhere (skip creating it here). */
     hubServiceAccountExists?: boolean;

@@ -253,3 +253,15 @@ export async function executeInKernel(base: string, user: string, token: string,
         );
     }
 }
+
+/**
+ * Stack config for the base images the images are built from on this machine: the project's
+ * stand-ins when no registry is reachable (scripts/docker/base-images.sh exports the refs), none
+ * when the upstream images are on the engine.
+ */
+export function baseImageConfig(): Record<string, string> {
+    const refs = { "images.hub.baseImage": process.env.JHP_HUB_BASE_IMAGE, "images.singleuser.baseImage": process.env.JHP_SINGLEUSER_BASE_IMAGE };
+    return Object.fromEntries(
+        Object.entries(refs).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].startsWith("jupyterhub-platform/standin-")),
+    );
+}

@@ -12,6 +12,9 @@ if ! bash scripts/docker/prepare-local.sh; then
 fi
 # shellcheck disable=SC1091
 source tools/offline/toolchain/env.sh
+# JHP_HUB_BASE_IMAGE / JHP_SINGLEUSER_BASE_IMAGE: what the images are built from (stand-ins here).
+# shellcheck source=scripts/docker/base-images.sh
+source scripts/docker/base-images.sh
 # Debian packages the test drives: chromium (JupyterLab in a headless browser), docker-registry
 # and htpasswd (a loopback registry for the images.registry path).
 missing=""

@@ -6,6 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { HUB_DOCUMENT_PATH, HUB_PATHS, HUB_PORTS, HUB_SECRET_ENV, HUB_USER, NOBODY } from "../../../components/hub/contract";
+import { CONFIG_KEYS } from "../../../config/schema";
 
 const IMAGES = path.resolve(__dirname, "../../../images");
 const read = (rel: string) => fs.readFileSync(path.join(IMAGES, rel), "utf8");
@@ -33,5 +34,15 @@ describe("hub contract and the images", () => {
         for (const name of Object.values(HUB_SECRET_ENV)) {
             assert.ok(py.includes(name), `${name} is read`);
         }
+    });
+});
+
+describe("base images", () => {
+    it("the Dockerfiles' BASE_IMAGE defaults are the config's defaults (a plain docker build matches the program's)", () => {
+        const key = (k: string) => CONFIG_KEYS.find((s) => s.key === k)?.default;
+        const arg = (rel: string) => /^ARG BASE_IMAGE=(.*)$/m.exec(read(rel))?.[1];
+        assert.strictEqual(arg("hub/Dockerfile"), key("images.hub.baseImage"));
+        assert.strictEqual(arg("proxy/Dockerfile"), key("images.hub.baseImage"));
+        assert.strictEqual(arg("singleuser/Dockerfile"), key("images.singleuser.baseImage"));
     });
 });

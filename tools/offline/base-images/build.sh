@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# Build local stand-ins for the upstream base images, tagged exactly as the upstream refs, so the
-# default BASE_IMAGE build args of images/hub and images/singleuser resolve on this engine
-# without pulling (no container registry is reachable here).
+# The base images of images/hub and images/singleuser on an engine that cannot pull them: when
+# the upstream image (the Dockerfiles' BASE_IMAGE default) is not on the engine, build a local
+# stand-in under the project's own name, never the upstream one, so a machine with registry
+# access never mistakes it for the real image:
 #
 #   1. debootstrap Debian bookworm (minbase) -> `docker import` as $ROOTFS_IMAGE
-#   2. tools/offline/base-images/hub        -> quay.io/jupyterhub/jupyterhub:5.3.0
-#   3. tools/offline/base-images/singleuser -> quay.io/jupyter/minimal-notebook:2025-06-30
+#   2. tools/offline/base-images/hub        -> jupyterhub-platform/standin-jupyterhub:<upstream tag>
+#   3. tools/offline/base-images/singleuser -> jupyterhub-platform/standin-minimal-notebook:<upstream tag>
 #
-# Cache: an image that already exists on the engine (a stand-in, or the real upstream image on a
-# machine that could pull it) is left alone; FORCE=1 rebuilds the stand-ins.
+# It never pulls (no registry may be contacted from here); on a machine with registry access,
+# `docker pull` the upstream images first and this script uses them as they are.
+#
+# Writes the refs to build from to $JHP_BASE_IMAGES_ENV (default <repo>/.jhp/base-images.env):
+#   JHP_HUB_BASE_IMAGE=...   JHP_SINGLEUSER_BASE_IMAGE=...
+# which the scripts that deploy stacks here turn into images.hub.baseImage /
+# images.singleuser.baseImage (see scripts/docker/base-images.sh).
+#
+# Cache: an image that already exists on the engine is left alone; FORCE=1 rebuilds the stand-ins.
 set -euo pipefail
 cd "$(dirname "$0")"
+REPO=$(cd ../../.. && pwd)
 
-HUB_REF=${HUB_BASE_REF:-quay.io/jupyterhub/jupyterhub:5.3.0}
-SINGLEUSER_REF=${SINGLEUSER_BASE_REF:-quay.io/jupyter/minimal-notebook:2025-06-30}
+# The upstream refs are the Dockerfiles' defaults (test/unit/hub/contract.test.ts holds them equal
+# to the config schema's defaults).
+upstream_of() { sed -n 's/^ARG BASE_IMAGE=//p' "$REPO/images/$1/Dockerfile" | head -n 1; }
+# quay.io/jupyter/minimal-notebook:2025-06-30 -> jupyterhub-platform/standin-minimal-notebook:2025-06-30
+standin_of() { local last=${1##*/}; echo "jupyterhub-platform/standin-${last}"; }
+
+UPSTREAM_HUB=$(upstream_of hub)
+UPSTREAM_SINGLEUSER=$(upstream_of singleuser)
+ENV_FILE=${JHP_BASE_IMAGES_ENV:-$REPO/.jhp/base-images.env}
 ROOTFS_IMAGE=${ROOTFS_IMAGE:-jupyterhub-platform/debian-rootfs:bookworm}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 FORCE=${FORCE:-0}
@@ -26,8 +42,20 @@ exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
 log() { echo "base-images: $*"; }
 
+write_env() {
+    mkdir -p "$(dirname "$ENV_FILE")"
+    printf 'JHP_HUB_BASE_IMAGE=%s\nJHP_SINGLEUSER_BASE_IMAGE=%s\n' "$1" "$2" >"$ENV_FILE"
+    log "base images: hub $1, single-user $2 (in $ENV_FILE)"
+}
+
+if [ "$FORCE" != 1 ] && exists "$UPSTREAM_HUB" && exists "$UPSTREAM_SINGLEUSER"; then
+    write_env "$UPSTREAM_HUB" "$UPSTREAM_SINGLEUSER"
+    exit 0
+fi
+HUB_REF=$(standin_of "$UPSTREAM_HUB")
+SINGLEUSER_REF=$(standin_of "$UPSTREAM_SINGLEUSER")
 if [ "$FORCE" != 1 ] && exists "$HUB_REF" && exists "$SINGLEUSER_REF"; then
-    log "both base images present ($HUB_REF, $SINGLEUSER_REF); nothing to do"
+    write_env "$HUB_REF" "$SINGLEUSER_REF"
     exit 0
 fi
 
@@ -102,3 +130,4 @@ build "$HUB_REF" hub
 build "$SINGLEUSER_REF" singleuser
 log "done: $(docker image inspect --format '{{.Id}}' "$HUB_REF") $HUB_REF"
 log "done: $(docker image inspect --format '{{.Id}}' "$SINGLEUSER_REF") $SINGLEUSER_REF"
+write_env "$HUB_REF" "$SINGLEUSER_REF"
