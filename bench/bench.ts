@@ -14,7 +14,19 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR, Session, baseImageConfig, docker, hubHealthy, pulumi, run, sleep, stackOutputs, tail, waitFor } from "../test/e2e/local/lib";
+import {
+    PROJECT_DIR,
+    Session,
+    baseImageConfig,
+    docker,
+    hubHealthy,
+    pulumi,
+    run,
+    sleep,
+    stackOutputs,
+    tail,
+    waitFor,
+} from "../test/e2e/local/lib";
 
 const STACK = process.env.BENCH_STACK ?? "bench-local";
 const PORT = Number(process.env.BENCH_PORT ?? 18100);

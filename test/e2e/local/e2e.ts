@@ -15,7 +15,20 @@ import { checkCasLogin } from "./casLogin";
 import { checkHubConfig } from "./hubConfig";
 import { checkProxyTls } from "./proxyTls";
 import { checkRegistryStack, startRegistry } from "./registry";
-import { PROJECT_DIR, Session, baseImageConfig, docker, run, executeInKernel, hubHealthy, pulumi, sleep, stackOutputs, tail, waitFor } from "./lib";
+import {
+    PROJECT_DIR,
+    Session,
+    baseImageConfig,
+    docker,
+    run,
+    executeInKernel,
+    hubHealthy,
+    pulumi,
+    sleep,
+    stackOutputs,
+    tail,
+    waitFor,
+} from "./lib";
 
 const STACK = process.env.E2E_STACK ?? "e2e-local";
 const PORT = Number(process.env.E2E_PORT ?? 18000);

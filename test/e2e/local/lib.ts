@@ -260,8 +260,13 @@ export async function executeInKernel(base: string, user: string, token: string,
  * when the upstream images are on the engine.
  */
 export function baseImageConfig(): Record<string, string> {
-    const refs = { "images.hub.baseImage": process.env.JHP_HUB_BASE_IMAGE, "images.singleuser.baseImage": process.env.JHP_SINGLEUSER_BASE_IMAGE };
+    const refs = {
+        "images.hub.baseImage": process.env.JHP_HUB_BASE_IMAGE,
+        "images.singleuser.baseImage": process.env.JHP_SINGLEUSER_BASE_IMAGE,
+    };
     return Object.fromEntries(
-        Object.entries(refs).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].startsWith("jupyterhub-platform/standin-")),
+        Object.entries(refs).filter(
+            (e): e is [string, string] => typeof e[1] === "string" && e[1].startsWith("jupyterhub-platform/standin-"),
+        ),
     );
 }
