@@ -7,10 +7,10 @@ import { CONFIG_KEYS, KEY_INDEX } from "./schema";
 import { nearestKey } from "./suggest";
 import { readHub } from "./sections/hub";
 import { readImages } from "./sections/images";
-import { readKubernetes } from "./sections/kubernetes";
+import { readClusterSource, readKubernetes } from "./sections/kubernetes";
 import { readOpenStack } from "./sections/openstack";
 import { readSingleuser } from "./sections/singleuser";
-import type { PlatformConfig, Secret, Topology } from "./types";
+import type { HubConfig, KubernetesConfig, PlatformConfig, Secret, Topology } from "./types";
 
 export interface ParseOptions {
     project: string;
@@ -31,16 +31,25 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
     r.reportPlaintextSecrets(CONFIG_KEYS.filter((k) => k.secret).map((k) => k.key));
 
     const topology = r.oneOf<Topology>("topology");
+    const cluster = topology === "kubernetes" ? readClusterSource(r) : undefined;
     const hub = readHub(r, topology, opts.projectDir);
     const singleuser = readSingleuser(r);
     const images = readImages(r, topology, singleuser.image !== undefined);
-    const openstack = topology === "local" ? undefined : readOpenStack(r, topology, opts.env ?? {});
-    const kubernetes = topology === "kubernetes" ? readKubernetes(r, openstack?.networkCidr) : undefined;
-    if (topology === "local") {
-        warnUnusedSection(r, raw, "openstack.", topology);
+    const usesOpenStack = topology === "docker-vm" || cluster === "openstack";
+    const openstack = usesOpenStack ? readOpenStack(r, topology, opts.env ?? {}) : undefined;
+    const kubernetes = cluster ? readKubernetes(r, cluster, openstack?.networkCidr) : undefined;
+    if (!usesOpenStack) {
+        warnUnusedSection(r, raw, "openstack.", cluster === "existing" ? "kubernetes with kubernetes.cluster existing" : topology);
     }
     if (topology !== "kubernetes") {
         warnUnusedSection(r, raw, "kubernetes.", topology);
+    }
+    if (cluster === "existing") {
+        // The site's cluster has its own network plugin; Calico is only installed on a cluster built here.
+        warnUnusedSection(r, raw, "kubernetes.calico.", "kubernetes with kubernetes.cluster existing");
+    }
+    if (kubernetes) {
+        hub.publicUrl = kubernetesPublicUrl(hub, kubernetes.config.proxy);
     }
 
     if (r.problems.length > 0) {
@@ -59,8 +68,17 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         config = { ...common, topology };
     } else if (topology === "docker-vm" && openstack) {
         config = { ...common, topology, openstack: openstack.config };
-    } else if (topology === "kubernetes" && openstack && kubernetes) {
-        config = { ...common, topology, openstack: openstack.config, kubernetes };
+    } else if (topology === "kubernetes" && kubernetes?.cluster === "openstack" && openstack) {
+        config = { ...common, topology, cluster: "openstack", openstack: openstack.config, kubernetes: kubernetes.config };
+    } else if (topology === "kubernetes" && kubernetes?.cluster === "existing" && kubernetes.kubeconfig) {
+        config = {
+            ...common,
+            topology,
+            cluster: "existing",
+            kubeconfig: kubernetes.kubeconfig,
+            kubernetes: kubernetes.config,
+            ...(kubernetes.gluster ? { gluster: kubernetes.gluster } : {}),
+        };
     } else {
         // Unreachable: every problem, including a missing section, was reported above.
         throw new Error(`parseConfig: topology ${topology} without its sections and without a reported problem`);
@@ -83,7 +101,7 @@ function reportUnknownKeys(r: ConfigReader, raw: RawConfig): void {
  * operator believes they have an effect. Defaults injected by the engine are equal to the
  * schema default and pass.
  */
-function warnUnusedSection(r: ConfigReader, raw: RawConfig, prefix: string, topology: Topology): void {
+function warnUnusedSection(r: ConfigReader, raw: RawConfig, prefix: string, topology: string): void {
     for (const [key, value] of Object.entries(raw.values)) {
         const s = KEY_INDEX.get(key);
         if (!s || !key.startsWith(prefix)) {
@@ -108,4 +126,17 @@ function deepFreeze<T>(value: T): T {
 
 function isOutput(value: object): boolean {
     return "apply" in value && typeof (value as { apply: unknown }).apply === "function";
+}
+
+/**
+ * The URL users type on Kubernetes: https with a domain and TLS; otherwise the domain or the first
+ * external IP, on the NodePort when the proxy is published on a fixed one.
+ */
+function kubernetesPublicUrl(hub: HubConfig, proxy: KubernetesConfig["proxy"]): string {
+    if (hub.tls.mode !== "none" && hub.domain) {
+        return hub.publicUrl;
+    }
+    const host = hub.domain ?? proxy.externalIps[0] ?? "127.0.0.1";
+    const port = proxy.serviceType === "NodePort" ? proxy.httpNodePort : 80;
+    return port === undefined || port === 80 ? `http://${host}` : `http://${host}:${port}`;
 }

@@ -6,7 +6,17 @@
  * Pulumi project config only knows string, integer, boolean and array<string>; structured values
  * (profiles, volumes, selectors) are arrays of small, validated strings.
  */
-import { AUTH_TYPES, CALICO_MODES, DB_TYPES, STORAGE_BACKENDS, TAG_SCHEMES, TLS_MODES, TOPOLOGIES } from "./types";
+import {
+    AUTH_TYPES,
+    CALICO_MODES,
+    CLUSTER_SOURCES,
+    DB_TYPES,
+    PROXY_SERVICE_TYPES,
+    STORAGE_BACKENDS,
+    TAG_SCHEMES,
+    TLS_MODES,
+    TOPOLOGIES,
+} from "./types";
 
 export const PROJECT = "jupyterhub-platform";
 
@@ -200,7 +210,21 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     i("openstack.nodes.storage", 3, "GlusterFS storage VMs (a replica-3 volume needs a multiple of 3)."),
 
     // ── Kubernetes ──────────────────────────────────────────────────────────────────────────
-    s("kubernetes.version", "1.33.5", "Kubernetes version installed by kubeadm (x.y.z)."),
+    e(
+        "kubernetes.cluster",
+        CLUSTER_SOURCES,
+        "openstack",
+        "`openstack`: build a kubeadm cluster on OpenStack VMs (the openstack.* keys); `existing`: deploy onto a cluster the site already runs, given by kubernetes.kubeconfig (no OpenStack settings).",
+    ),
+    secret(
+        "kubernetes.kubeconfig",
+        "Kubeconfig of the existing cluster (kubernetes.cluster existing), with rights to create namespaces, cluster roles and priority classes.",
+    ),
+    s(
+        "kubernetes.version",
+        "1.33.5",
+        "Kubernetes version: installed by kubeadm on a cluster built here; on an existing cluster, its version (the user scheduler's default image follows it).",
+    ),
     s("kubernetes.namespace", "jupyterhub", "Namespace of the hub and user pods."),
     s("kubernetes.podCidr", "192.168.0.0/16", "Pod network CIDR (Calico IP pool)."),
     s("kubernetes.serviceCidr", "10.96.0.0/12", "Service CIDR."),
@@ -211,7 +235,43 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
         "Calico encapsulation: ipip, vxlan, or bgp (no encapsulation; needs allowed address pairs).",
     ),
     s("kubernetes.calico.version", "3.29.3", "Calico release installed by the operator manifest."),
-    e("kubernetes.storage", STORAGE_BACKENDS, "gluster", "Backend of user homes and the hub database."),
+    e(
+        "kubernetes.storage",
+        STORAGE_BACKENDS,
+        "gluster",
+        "Backend of user homes and the hub database: `gluster` (a directory with a quota per user on a GlusterFS volume mounted on every node) or `storage-class` (dynamic PVCs `claim-{username}` from kubernetes.storageClass; existing clusters only).",
+    ),
+    s(
+        "kubernetes.storageClass",
+        "",
+        "StorageClass of the homes and the hub database with kubernetes.storage storage-class; empty: the cluster's default class.",
+    ),
+    a(
+        "kubernetes.gluster.helperHosts",
+        [],
+        "Existing cluster with gluster homes: addresses of the storage nodes running the home helper (jhp-gluster-home); the volume must be mounted at /mnt/homes on every node.",
+    ),
+    secret("kubernetes.gluster.helperToken", "Existing cluster with gluster homes: the home helper's token."),
+    e(
+        "kubernetes.proxy.serviceType",
+        PROXY_SERVICE_TYPES,
+        "auto",
+        "Type of the proxy-public Service: `auto` is ClusterIP with the entry node's address on a cluster built here and LoadBalancer on an existing cluster.",
+    ),
+    a("kubernetes.proxy.externalIps", [], "External IPs of the proxy-public Service (addresses of nodes users' traffic arrives at)."),
+    i("kubernetes.proxy.httpNodePort", 0, "NodePort of HTTP with serviceType NodePort; 0: the cluster picks one."),
+    i("kubernetes.proxy.httpsNodePort", 0, "NodePort of HTTPS with serviceType NodePort and TLS on; 0: the cluster picks one."),
+    s(
+        "kubernetes.nodeCidr",
+        "",
+        "Existing cluster: the nodes' network, which user pods may not reach (openstack.networkCidr on a cluster built here).",
+    ),
+    s(
+        "kubernetes.schedulerImage",
+        "",
+        "kube-scheduler image of the user scheduler; empty: registry.k8s.io/kube-scheduler:v<kubernetes.version>.",
+    ),
+    s("kubernetes.pauseImage", "", "A pause image for user placeholders and the image puller; empty: `sleep` in the single-user image."),
     i("kubernetes.userPlaceholders", 0, "Placeholder pods that keep room for this many users."),
     b("kubernetes.imagePuller", true, "Pre-pull the single-user image on every node (continuous image puller)."),
     b("kubernetes.userScheduler", true, "Pack user pods onto the fewest nodes (user scheduler)."),

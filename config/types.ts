@@ -22,8 +22,15 @@ export type DbType = (typeof DB_TYPES)[number];
 export const CALICO_MODES = ["ipip", "vxlan", "bgp"] as const;
 export type CalicoMode = (typeof CALICO_MODES)[number];
 
-export const STORAGE_BACKENDS = ["gluster"] as const;
+export const STORAGE_BACKENDS = ["gluster", "storage-class"] as const;
 export type StorageBackend = (typeof STORAGE_BACKENDS)[number];
+
+export const CLUSTER_SOURCES = ["openstack", "existing"] as const;
+export type ClusterSource = (typeof CLUSTER_SOURCES)[number];
+
+/** `auto`: ClusterIP with the entry node's address on a cluster built here, LoadBalancer on an existing one. */
+export const PROXY_SERVICE_TYPES = ["auto", "LoadBalancer", "NodePort", "ClusterIP"] as const;
+export type ProxyServiceType = (typeof PROXY_SERVICE_TYPES)[number];
 
 export const TAG_SCHEMES = ["date-hash", "hash"] as const;
 export type TagScheme = (typeof TAG_SCHEMES)[number];
@@ -209,6 +216,29 @@ export interface KubernetesConfig {
     networkPolicies: boolean;
     coreNodeSelector: Readonly<Record<string, string>>;
     userNodeSelector: Readonly<Record<string, string>>;
+    /** StorageClass of homes and the hub database (storage-class); undefined: the cluster's default. */
+    storageClass?: string;
+    /** How users reach the proxy: the proxy-public Service. */
+    proxy: {
+        /** Resolved: never `auto`. */
+        serviceType: Exclude<ProxyServiceType, "auto">;
+        externalIps: readonly string[];
+        /** NodePort only; undefined: the cluster picks one. */
+        httpNodePort?: number;
+        httpsNodePort?: number;
+    };
+    /** kube-scheduler image of the user scheduler; undefined: registry.k8s.io/kube-scheduler:v<version>. */
+    schedulerImage?: string;
+    /** A pause image for placeholders and the image puller; undefined: `sleep` in the single-user image. */
+    pauseImage?: string;
+    /** The nodes' network, kept out of user pods' reach by the NetworkPolicies (openstack.networkCidr on a cluster built here). */
+    nodeCidr?: string;
+}
+
+/** Gluster homes on an existing cluster: the storage nodes' home helper (the cluster built here makes its own). */
+export interface ExternalGlusterConfig {
+    helperHosts: readonly string[];
+    helperToken: Secret;
 }
 
 /** What every topology has. */
@@ -234,19 +264,33 @@ export interface DockerVmConfig extends CommonConfig {
     openstack: OpenStackConfig;
 }
 
-/** `kubernetes`: a kubeadm cluster on OpenStack VMs. */
-export interface KubernetesTopologyConfig extends CommonConfig {
+/** `kubernetes` with `kubernetes.cluster: openstack`: a kubeadm cluster this program builds on OpenStack VMs. */
+export interface KubernetesOnOpenStackConfig extends CommonConfig {
     topology: "kubernetes";
+    cluster: "openstack";
     openstack: OpenStackConfig;
     kubernetes: KubernetesConfig;
 }
+
+/** `kubernetes` with `kubernetes.cluster: existing`: a cluster the site already runs, given by a kubeconfig. */
+export interface KubernetesOnExistingClusterConfig extends CommonConfig {
+    topology: "kubernetes";
+    cluster: "existing";
+    /** Secret. */
+    kubeconfig: Secret;
+    kubernetes: KubernetesConfig;
+    /** Present with kubernetes.storage gluster. */
+    gluster?: ExternalGlusterConfig;
+}
+
+export type KubernetesTopologyConfig = KubernetesOnOpenStackConfig | KubernetesOnExistingClusterConfig;
 
 /**
  * The validated stack configuration, discriminated by `topology`: each topology's section is
  * present exactly when that topology is selected, so components take the member they serve and
  * never check for a missing section at run time.
  */
-export type PlatformConfig = LocalConfig | DockerVmConfig | KubernetesTopologyConfig;
+export type PlatformConfig = LocalConfig | DockerVmConfig | KubernetesOnOpenStackConfig | KubernetesOnExistingClusterConfig;
 
 /** The topologies whose hub runs on one Docker engine (DockerSpawner). */
 export type DockerTopologyConfig = LocalConfig | DockerVmConfig;

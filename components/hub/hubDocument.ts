@@ -59,6 +59,8 @@ export interface KubeSpawnerBlock {
      * PLATFORM_HOMES_TOKEN_FILE. Set by the Kubernetes hub (kubernetes/jupyterhub/hub/document.ts).
      */
     homesProvisioner?: { configDir: string } | null;
+    /** Secrets KubeSpawner puts on user pods to pull from images.registry (KubeSpawner.image_pull_secrets). */
+    imagePullSecrets?: string[];
 }
 
 export interface HubDocumentProfile {

@@ -156,14 +156,20 @@ export function renderProvisionerSecret(p: HomesParams, token: string): Obj {
 
 export interface HomesStorageArgs {
     params: Omit<HomesParams, "helperHosts">;
-    /** Storage nodes running the helper (known once their ports exist). */
-    helperHosts: pulumi.Input<string[]>;
-    /** Secret token of the storage nodes' helper. */
-    helperToken: pulumi.Input<string>;
+    /**
+     * Gluster homes: the storage nodes running the home helper and its token (secret).
+     * @default none: only the namespace; homes are PVCs of a StorageClass
+     */
+    gluster?: { helperHosts: pulumi.Input<string[]>; helperToken: pulumi.Input<string> };
     provider: k8s.Provider;
     retainData: boolean;
 }
 
+/**
+ * The hub's namespace and, with Gluster homes, the objects the hub's pre-spawn hook uses: the
+ * storage class without provisioner, the hub database's PV, the hub's ServiceAccount with the
+ * right to create PVs, and the helper's addresses and token.
+ */
 export class HomesStorage extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
 
@@ -172,12 +178,27 @@ export class HomesStorage extends pulumi.ComponentResource {
         const child = { parent: this, provider: args.provider };
         const p: HomesParams = { ...args.params, helperHosts: [] };
         const ns = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(p) as k8s.core.v1.NamespaceArgs, child);
+        if (args.gluster) {
+            this.glusterObjects(name, p, args.gluster, child, args.retainData, ns);
+        }
+        this.namespace = ns.metadata.name;
+        this.registerOutputs({ namespace: this.namespace });
+    }
+
+    private glusterObjects(
+        name: string,
+        p: HomesParams,
+        gluster: NonNullable<HomesStorageArgs["gluster"]>,
+        child: pulumi.CustomResourceOptions,
+        retainData: boolean,
+        ns: k8s.core.v1.Namespace,
+    ): void {
         const after = { ...child, dependsOn: [ns] };
         new k8s.storage.v1.StorageClass(`${name}-storage-class`, renderStorageClass() as unknown as k8s.storage.v1.StorageClassArgs, child);
         // The PV only points at data; Retain keeps the directory whatever happens to the object.
         new k8s.core.v1.PersistentVolume(`${name}-hub-db-pv`, renderHubDbPv(p) as k8s.core.v1.PersistentVolumeArgs, {
             ...child,
-            retainOnDelete: args.retainData,
+            retainOnDelete: retainData,
         });
         const [sa, role, binding] = renderProvisionerRbac(p);
         new k8s.core.v1.ServiceAccount(`${name}-hub-sa`, sa as k8s.core.v1.ServiceAccountArgs, after);
@@ -189,7 +210,7 @@ export class HomesStorage extends pulumi.ComponentResource {
             {
                 metadata: cm.metadata,
                 data: pulumi
-                    .output(args.helperHosts)
+                    .output(gluster.helperHosts)
                     .apply((hosts) => renderProvisionerConfigMap({ ...p, helperHosts: hosts }).data as Record<string, string>),
             },
             after,
@@ -197,10 +218,8 @@ export class HomesStorage extends pulumi.ComponentResource {
         const secret = renderProvisionerSecret(p, "");
         new k8s.core.v1.Secret(
             `${name}-provisioner-token`,
-            { metadata: secret.metadata, type: "Opaque", stringData: { token: pulumi.secret(args.helperToken) } },
+            { metadata: secret.metadata, type: "Opaque", stringData: { token: pulumi.secret(gluster.helperToken) } },
             after,
         );
-        this.namespace = ns.metadata.name;
-        this.registerOutputs({ namespace: this.namespace });
     }
 }

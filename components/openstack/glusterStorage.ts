@@ -5,19 +5,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { KubernetesTopologyConfig } from "../../config/types";
+import type { KubernetesOnOpenStackConfig } from "../../config/types";
 import { BRICK_DIR, GLUSTER_VOLUME, glusterReplica, renderStorageUserData, STORAGE_ADMIN_MOUNT } from "./clusterCloudInit";
 import type { GlusterParams } from "./scripts";
 import { nodePort, Server, type VmPlacementArgs } from "./server";
 
 export interface GlusterStorageArgs extends VmPlacementArgs {
-    config: KubernetesTopologyConfig;
+    config: KubernetesOnOpenStackConfig;
     securityGroupIds: pulumi.Input<string>[];
     imageId: pulumi.Input<string>;
 }
 
 /** Gluster parameters shared by storage nodes and workers (pure). */
-export function glusterParams(config: KubernetesTopologyConfig, peers: readonly string[]): GlusterParams {
+export function glusterParams(config: KubernetesOnOpenStackConfig, peers: readonly string[]): GlusterParams {
     return {
         volume: GLUSTER_VOLUME,
         peers,

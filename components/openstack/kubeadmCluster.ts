@@ -8,7 +8,7 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { KubernetesTopologyConfig } from "../../config/types";
+import type { KubernetesOnOpenStackConfig } from "../../config/types";
 import { ApiServerReady } from "../kubeadm/apiServerReady";
 import { ClusterPki } from "../kubeadm/clusterPki";
 import { API_PORT, caCertHash, renderKubeconfig } from "../kubeadm/kubeadmConfig";
@@ -18,7 +18,7 @@ import { needsPodAddressPairs } from "./securityRules";
 import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server";
 
 export interface KubeadmClusterArgs extends VmPlacementArgs {
-    config: KubernetesTopologyConfig;
+    config: KubernetesOnOpenStackConfig;
     groupIds: { controlPlane: pulumi.Input<string>; worker: pulumi.Input<string>; entry: pulumi.Input<string> };
     routerInterface: pulumi.Resource;
     /** Private addresses of the Gluster storage nodes (workers mount the volume). */

@@ -327,6 +327,8 @@ elif spawner == "kubernetes":
     c.KubeSpawner.namespace = k["namespace"]
     c.KubeSpawner.image = su["image"]
     c.KubeSpawner.image_pull_policy = k.get("imagePullPolicy", "IfNotPresent")
+    if k.get("imagePullSecrets"):
+        c.KubeSpawner.image_pull_secrets = list(k["imagePullSecrets"])
     c.KubeSpawner.uid = su.get("uid", 1000)
     c.KubeSpawner.fs_gid = su.get("gid", 100)
     c.KubeSpawner.common_labels = dict(k.get("labels") or {})

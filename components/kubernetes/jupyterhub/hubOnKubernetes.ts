@@ -13,6 +13,7 @@ import type { KubernetesTopologyConfig } from "../../../config/types";
 import { hubSecrets } from "../../hub/secrets";
 import { renderContext, type HubRenderContext } from "./context";
 import { checksum, hubDocumentJson } from "./hub/document";
+import { dockerConfigJson } from "./imagePullSecret";
 import { kubernetesResource } from "./kubernetesResource";
 import type { KubernetesObject } from "./objects";
 import type { TlsPair } from "./proxy/tls";
@@ -90,11 +91,15 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         // The document depends on the image digest: a new single-user image changes it and so
         // restarts the hub, which then spawns the new image. Secrets never enter it.
         const documentJson = pulumi.output(args.singleuserImage).apply((image) => hubDocumentJson(ctx, image));
+        const registry = config.images.registry;
         const objects = renderHubObjects(ctx, {
             documentJson,
             documentChecksum: documentJson.apply(checksum),
             secrets,
             tls: this.proxyCertificate(name, ctx),
+            registryDockerConfig: registry
+                ? pulumi.secret(pulumi.output(registry.password).apply((p) => dockerConfigJson(registry.server, registry.username, p)))
+                : undefined,
         }).filter((o) => !(args.hubServiceAccountExists && o.kind === "ServiceAccount" && o.metadata.name === ctx.names.hubServiceAccount));
 
         this.resources = this.createResources(name, ctx, args.provider, objects);

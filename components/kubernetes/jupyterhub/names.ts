@@ -31,6 +31,8 @@ export interface ResourceNames {
     hubRole: string;
     hubConfigMap: string;
     hubSecret: string;
+    /** kubernetes.io/dockerconfigjson for images.registry (z2jh's name). */
+    imagePullSecret: string;
     hubDbPvc: string;
     /** Gluster homes: the pre-created PersistentVolume the hub database claim binds to (cluster-scoped). */
     hubDbPv: string;
@@ -71,6 +73,7 @@ export function resourceNames(namespace: string): ResourceNames {
         hubRole: "hub",
         hubConfigMap: "hub-config",
         hubSecret: "hub-secret",
+        imagePullSecret: "image-pull-secret",
         hubDbPvc: "hub-db-dir",
         hubDbPv: `hub-db-${namespace}`,
         homesProvisionerConfigMap: "homes-provisioner",

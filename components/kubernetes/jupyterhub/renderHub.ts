@@ -14,6 +14,7 @@ import { hubRole, hubRoleBinding, hubServiceAccount } from "./hub/rbac";
 import type { HubSecretValues } from "../../hub/secrets";
 import { hubSecret } from "./hub/secret";
 import { imagePuller } from "./imagePuller/daemonSet";
+import { imagePullSecret } from "./imagePullSecret";
 import { networkPolicies } from "./networkPolicies/policies";
 import type { KubernetesObject } from "./objects";
 import { priorityClasses } from "./scheduling/priorityClasses";
@@ -39,6 +40,8 @@ export interface HubDynamicInputs {
     secrets: HubSecretValues<pulumi.Input<string>>;
     /** The proxy's certificate and key (manual) or the bootstrap pair (letsencrypt). */
     tls?: TlsPair;
+    /** `.dockerconfigjson` for images.registry (a secret); needed when a registry is configured. */
+    registryDockerConfig?: pulumi.Input<string>;
 }
 
 function present<T>(x: T | undefined): x is T {
@@ -85,6 +88,7 @@ export function renderHubObjects(ctx: HubRenderContext, inputs: HubDynamicInputs
         hubRoleBinding(ctx),
         hubConfigMap(ctx, inputs.documentJson),
         hubSecret(ctx, inputs.secrets),
+        imagePullSecret(ctx, inputs.registryDockerConfig),
         hubDbPvc(ctx),
         hubService(ctx),
         hubDeployment(ctx, inputs.documentChecksum),

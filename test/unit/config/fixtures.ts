@@ -24,7 +24,35 @@ export const KUBERNETES: Record<string, string> = {
     "images.registry.password": "s3cret",
 };
 
-export const DEFAULT_SECRETS = ["images.registry.password"];
+/** A kubeconfig-shaped placeholder (the parser checks the shape, never the cluster). */
+export const KUBECONFIG = [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: site",
+    "  cluster: { server: https://k8s.example.org:6443 }",
+    "users:",
+    "- name: admin",
+    "  user: { token: placeholder }",
+    "contexts:",
+    "- name: site",
+    "  context: { cluster: site, user: admin }",
+    "current-context: site",
+    "",
+].join("\n");
+
+/** kubernetes.cluster existing with homes from the cluster's default StorageClass. */
+export const EXISTING: Record<string, string> = {
+    topology: "kubernetes",
+    "kubernetes.cluster": "existing",
+    "kubernetes.kubeconfig": KUBECONFIG,
+    "kubernetes.storage": "storage-class",
+    "images.registry.server": "registry.example.org",
+    "images.registry.username": "robot",
+    "images.registry.password": "s3cret",
+};
+
+export const DEFAULT_SECRETS = ["images.registry.password", "kubernetes.kubeconfig", "kubernetes.gluster.helperToken"];
 
 export function parse(
     values: Record<string, string>,

@@ -3,7 +3,7 @@
  * qualified, as `pulumi config set` takes it) and says what is wrong or what is allowed.
  */
 import { strict as assert } from "assert";
-import { DOCKER_VM, KUBERNETES, LOCAL, parse, problemsOf, SSH_KEY } from "./fixtures";
+import { DOCKER_VM, EXISTING, KUBECONFIG, KUBERNETES, LOCAL, parse, problemsOf, SSH_KEY } from "./fixtures";
 
 interface Case {
     name: string;
@@ -18,6 +18,8 @@ const list = (...items: string[]): string => JSON.stringify(items);
 const OAUTH_OK = { "hub.auth.oauth.clientId": "abc", "hub.auth.oauth.clientSecret": "xyz" };
 const SECRETS = [
     "images.registry.password",
+    "kubernetes.kubeconfig",
+    "kubernetes.gluster.helperToken",
     "hub.auth.oauth.clientSecret",
     "hub.tls.certificate",
     "hub.tls.key",
@@ -644,6 +646,148 @@ const CASES: Case[] = [
         key: "kubernetes.namespace",
         says: /allowed: a DNS label/,
     },
+    // kubernetes.cluster existing
+    {
+        name: "unknown cluster source",
+        base: KUBERNETES,
+        set: { "kubernetes.cluster": "magnum" },
+        secret: SECRETS,
+        key: "kubernetes.cluster",
+        says: /got "magnum"; allowed: openstack \| existing/,
+    },
+    {
+        name: "existing cluster without kubeconfig",
+        base: EXISTING,
+        set: { "kubernetes.kubeconfig": "" },
+        secret: SECRETS,
+        key: "kubernetes.kubeconfig",
+        says: /is required with kubernetes.cluster existing; set it with `pulumi config set --secret kubernetes.kubeconfig/,
+    },
+    {
+        name: "kubeconfig in plaintext",
+        base: EXISTING,
+        set: {},
+        secret: ["images.registry.password"],
+        key: "kubernetes.kubeconfig",
+        says: /is stored in plaintext/,
+    },
+    {
+        name: "kubeconfig that is not one",
+        base: EXISTING,
+        set: { "kubernetes.kubeconfig": "hunter2" },
+        secret: SECRETS,
+        key: "kubernetes.kubeconfig",
+        says: /not a kubeconfig; got \(secret value\); allowed: a kubeconfig document/,
+    },
+    {
+        name: "OpenStack settings on an existing cluster",
+        base: EXISTING,
+        set: { "openstack.externalNetwork": "public" },
+        secret: SECRETS,
+        key: "openstack.externalNetwork",
+        says: /has no effect with topology kubernetes with kubernetes.cluster existing/,
+    },
+    {
+        name: "Calico settings on an existing cluster",
+        base: EXISTING,
+        set: { "kubernetes.calico.mode": "bgp" },
+        secret: SECRETS,
+        key: "kubernetes.calico.mode",
+        says: /has no effect with topology kubernetes with kubernetes.cluster existing/,
+    },
+    {
+        name: "kubeconfig on a cluster built here",
+        base: KUBERNETES,
+        set: { "kubernetes.kubeconfig": KUBECONFIG },
+        secret: SECRETS,
+        key: "kubernetes.kubeconfig",
+        says: /has no effect with kubernetes.cluster openstack/,
+    },
+    {
+        name: "storage-class homes on a cluster built here",
+        base: KUBERNETES,
+        set: { "kubernetes.storage": "storage-class" },
+        secret: SECRETS,
+        key: "kubernetes.storage",
+        says: /no dynamic volume provisioner; storage-class needs an existing cluster; got "storage-class"; allowed: gluster with kubernetes.cluster openstack/,
+    },
+    {
+        name: "gluster homes on an existing cluster without helper hosts",
+        base: EXISTING,
+        set: { "kubernetes.storage": "gluster", "kubernetes.gluster.helperToken": "t0ken" },
+        secret: SECRETS,
+        key: "kubernetes.gluster.helperHosts",
+        says: /needs the storage nodes running the home helper/,
+    },
+    {
+        name: "gluster homes on an existing cluster without the helper token",
+        base: EXISTING,
+        set: { "kubernetes.storage": "gluster", "kubernetes.gluster.helperHosts": list("10.0.0.21") },
+        secret: SECRETS,
+        key: "kubernetes.gluster.helperToken",
+        says: /is required with kubernetes.storage gluster on an existing cluster/,
+    },
+    {
+        name: "a storage class name with capitals",
+        base: EXISTING,
+        set: { "kubernetes.storageClass": "Fast_SSD" },
+        secret: SECRETS,
+        key: "kubernetes.storageClass",
+        says: /allowed: a StorageClass name/,
+    },
+    {
+        name: "a storage class with gluster homes",
+        base: EXISTING,
+        set: {
+            "kubernetes.storage": "gluster",
+            "kubernetes.storageClass": "fast",
+            "kubernetes.gluster.helperHosts": list("10.0.0.21"),
+            "kubernetes.gluster.helperToken": "t0ken",
+        },
+        secret: SECRETS,
+        key: "kubernetes.storageClass",
+        says: /has no effect with kubernetes.storage gluster/,
+    },
+    {
+        name: "a LoadBalancer on the cluster built here",
+        base: KUBERNETES,
+        set: { "kubernetes.proxy.serviceType": "LoadBalancer" },
+        secret: SECRETS,
+        key: "kubernetes.proxy.serviceType",
+        says: /entry node's floating IP.*got "LoadBalancer"; allowed: auto \(the default\)/,
+    },
+    {
+        name: "a node port outside the NodePort range",
+        base: EXISTING,
+        set: { "kubernetes.proxy.serviceType": "NodePort", "kubernetes.proxy.httpNodePort": "8080" },
+        secret: SECRETS,
+        key: "kubernetes.proxy.httpNodePort",
+        says: /got 8080; allowed: 0 or a port from 30000 to 32767/,
+    },
+    {
+        name: "a node port without NodePort",
+        base: EXISTING,
+        set: { "kubernetes.proxy.httpNodePort": "30080" },
+        secret: SECRETS,
+        key: "kubernetes.proxy.httpNodePort",
+        says: /has no effect with kubernetes.proxy.serviceType LoadBalancer/,
+    },
+    {
+        name: "an external IP that is not an address",
+        base: EXISTING,
+        set: { "kubernetes.proxy.serviceType": "ClusterIP", "kubernetes.proxy.externalIps": list("hub.example.org") },
+        secret: SECRETS,
+        key: "kubernetes.proxy.externalIps",
+        says: /got "hub.example.org"; allowed: IPv4 addresses of nodes/,
+    },
+    {
+        name: "a scheduler image that is no reference",
+        base: EXISTING,
+        set: { "kubernetes.schedulerImage": "Kube Scheduler" },
+        secret: SECRETS,
+        key: "kubernetes.schedulerImage",
+        says: /allowed: an image reference/,
+    },
     // keys
     {
         name: "misspelt key",
@@ -700,6 +844,44 @@ describe("config validation: bad inputs", () => {
             const result = parse(values);
             assert.ok(result.ok, `${name}: ${problemsOf(result).join("\n")}`);
         }
+    });
+
+    it("accepts an existing cluster without any OpenStack setting, LoadBalancer by default", () => {
+        const result = parse(EXISTING);
+        assert.ok(result.ok, problemsOf(result).join("\n"));
+        const c = result.config;
+        assert.ok(c.topology === "kubernetes" && c.cluster === "existing");
+        assert.ok(!("openstack" in c));
+        assert.equal(c.kubernetes.storage, "storage-class");
+        assert.equal(c.kubernetes.storageClass, undefined);
+        assert.deepEqual(c.kubernetes.proxy, { serviceType: "LoadBalancer", externalIps: [] });
+    });
+
+    it("accepts an existing cluster with Gluster homes, a NodePort on a fixed port and a scheduler image", () => {
+        const result = parse({
+            ...EXISTING,
+            "kubernetes.storage": "gluster",
+            "kubernetes.gluster.helperHosts": list("10.0.0.21", "10.0.0.22"),
+            "kubernetes.gluster.helperToken": "t0ken",
+            "kubernetes.proxy.serviceType": "NodePort",
+            "kubernetes.proxy.httpNodePort": "30080",
+            "kubernetes.nodeCidr": "10.0.0.0/24",
+            "kubernetes.schedulerImage": "registry.example.org/kube-scheduler:v1.33.5",
+        });
+        assert.ok(result.ok, problemsOf(result).join("\n"));
+        const c = result.config;
+        assert.ok(c.topology === "kubernetes" && c.cluster === "existing");
+        assert.deepEqual(c.gluster?.helperHosts, ["10.0.0.21", "10.0.0.22"]);
+        assert.equal(c.kubernetes.proxy.httpNodePort, 30080);
+        assert.equal(c.kubernetes.nodeCidr, "10.0.0.0/24");
+        assert.equal(c.hub.publicUrl, "http://127.0.0.1:30080");
+    });
+
+    it("the cluster built here keeps the OpenStack node network for the NetworkPolicies", () => {
+        const result = parse(KUBERNETES);
+        assert.ok(result.ok && result.config.topology === "kubernetes" && result.config.cluster === "openstack");
+        assert.equal(result.config.kubernetes.nodeCidr, "10.20.0.0/24");
+        assert.deepEqual(result.config.kubernetes.proxy, { serviceType: "ClusterIP", externalIps: [] });
     });
 
     it("accepts OpenStack credentials from the environment", () => {

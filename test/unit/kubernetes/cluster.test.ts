@@ -2,11 +2,11 @@ import * as assert from "assert";
 import * as openstack from "@pulumi/openstack";
 import * as YAML from "yaml";
 import { settle, valueOf, isSecret } from "../harness";
-import type { KubernetesTopologyConfig } from "../../../config/types";
+import type { KubernetesOnOpenStackConfig } from "../../../config/types";
 import { caCertHash, TOKEN_PATTERN } from "../../../components/kubeadm/kubeadmConfig";
 import { MOCK_PUBLIC_KEY_PEM, optionsRecorder, plain, isSecretInput, prodConfig, setupMocks } from "../openstack/fixtures";
 
-async function deployTopology(config: KubernetesTopologyConfig) {
+async function deployTopology(config: KubernetesOnOpenStackConfig) {
     const mocks = await setupMocks();
     const { deployKubernetes } = await import("../../../topologies/kubernetes");
     const outputs = deployKubernetes(config);
@@ -155,7 +155,7 @@ describe("kubernetes topology (prod stack)", () => {
 });
 
 describe("data protection of cluster volumes", () => {
-    async function gluster(config: KubernetesTopologyConfig) {
+    async function gluster(config: KubernetesOnOpenStackConfig) {
         const mocks = await setupMocks();
         const { GlusterStorage } = await import("../../../components/openstack/glusterStorage");
         const rec = optionsRecorder();

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig } from "../../../config/parse";
-import type { DockerVmConfig, KubernetesTopologyConfig, PlatformConfig } from "../../../config/types";
+import type { DockerVmConfig, KubernetesOnOpenStackConfig, PlatformConfig } from "../../../config/types";
 import { asTopology } from "../hub/fixtures";
 import { RecordingMocks, type InvokeHandler } from "../harness";
 
@@ -63,7 +63,7 @@ export function devConfig(extra: Record<string, string> = {}): DockerVmConfig {
 }
 
 /** The `prod` stack: kubernetes. */
-export function prodConfig(extra: Record<string, string> = {}): KubernetesTopologyConfig {
+export function prodConfig(extra: Record<string, string> = {}): KubernetesOnOpenStackConfig {
     const c = config(
         {
             topology: "kubernetes",
@@ -76,7 +76,11 @@ export function prodConfig(extra: Record<string, string> = {}): KubernetesTopolo
         },
         { stack: "prod" },
     );
-    return asTopology(c, "kubernetes");
+    const k = asTopology(c, "kubernetes");
+    if (k.cluster !== "openstack") {
+        throw new Error("fixture: prodConfig builds the cluster on OpenStack");
+    }
+    return k;
 }
 
 /**

@@ -47,14 +47,16 @@ function exampleConfig(stack: string): PlatformConfig {
 }
 
 /**
- * Image tags carry the build date and a hash of the build context: both change with unrelated
- * commits, so the snapshot shows their shape, not their value.
+ * Image tags and labels carry the build date and hashes of the build context, and build contexts
+ * are absolute paths: all change with unrelated commits or another checkout, so the snapshot shows
+ * their shape, not their value.
  */
 function normalizeText(s: string): string {
-    return s.replace(
-        /:(\d{4}-?\d{2}-?\d{2}-)?[0-9a-f]{12}\b/g,
-        (_m, date: string | undefined) => `:${date ? "<date>-" : ""}<context-hash>`,
-    );
+    return s
+        .split(ROOT)
+        .join("<repo>")
+        .replace(/("(?:org\.jupyterhub-platform\.content-hash|contentHash)":\s*")[0-9a-f]{64}"/g, '$1<sha256>"')
+        .replace(/:(\d{4}-?\d{2}-?\d{2}-)?[0-9a-f]{12}\b/g, (_m, date: string | undefined) => `:${date ? "<date>-" : ""}<context-hash>`);
 }
 
 /** The local topology stats the Docker socket for its group; answer as a host with docker group 998. */

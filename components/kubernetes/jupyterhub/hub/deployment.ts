@@ -12,6 +12,7 @@ import { PORTS } from "../names";
 import type { Deployment, Service } from "../objects";
 import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
 import { defaultPriorityClassName } from "../scheduling/priorityClasses";
+import { podPullSecrets } from "../imagePullSecret";
 
 /** Pod-template annotation holding the config document's checksum. */
 export const CONFIG_CHECKSUM_ANNOTATION = "jupyterhub-platform/config-checksum";
@@ -75,6 +76,7 @@ export function hubDeployment(ctx: HubRenderContext, configChecksum: pulumi.Inpu
                     // KubeSpawner talks to the API server with this account's token.
                     automountServiceAccountToken: true,
                     enableServiceLinks: false,
+                    ...podPullSecrets(ctx),
                     ...(priorityClassName ? { priorityClassName } : {}),
                     nodeSelector: { ...ctx.kubernetes.coreNodeSelector },
                     // fsGroup: the hub user can write the PVC and read the 0440 secret files.

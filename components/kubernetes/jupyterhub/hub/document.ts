@@ -9,6 +9,7 @@ import * as crypto from "crypto";
 import { HUB_PATHS, HUB_SQLITE_PATH, proxyApiUrl } from "../../../hub/contract";
 import { renderHubDocument, serializeHubDocument, type KubeSpawnerBlock } from "../../../hub/hubDocument";
 import type { HubRenderContext } from "../context";
+import { pullSecretEnabled } from "../imagePullSecret";
 import { userPodLabels } from "../labels";
 import { placeholdersEnabled } from "../scheduling/priorityClasses";
 
@@ -33,6 +34,7 @@ export function kubeSpawnerBlock(ctx: HubRenderContext): KubeSpawnerBlock {
         priorityClassName: placeholdersEnabled(ctx) ? ctx.names.defaultPriorityClass : null,
         // Where the hub Deployment mounts the homes-provisioner ConfigMap; null: no pre-spawn hook.
         homesProvisioner: ctx.homesProvisioner ? { configDir: HUB_PATHS.homesConfigDir } : null,
+        imagePullSecrets: pullSecretEnabled(ctx) ? [ctx.names.imagePullSecret] : [],
     };
 }
 

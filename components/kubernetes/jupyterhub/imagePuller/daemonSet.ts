@@ -11,6 +11,7 @@ import { objectLabels, selectorLabels, SKIP_AWAIT } from "../labels";
 import { NOBODY } from "../../../hub/contract";
 import type { Container, DaemonSet } from "../objects";
 import { IDLE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
+import { podPullSecrets } from "../imagePullSecret";
 
 /** Images the puller keeps on every user node: the default one, then each profile's own. */
 export function pulledImages(ctx: HubRenderContext): { name: string; image: pulumi.Input<string> }[] {
@@ -59,6 +60,7 @@ export function imagePuller(ctx: HubRenderContext): DaemonSet | undefined {
                     nodeSelector: { ...ctx.kubernetes.userNodeSelector },
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
+                    ...podPullSecrets(ctx),
                     terminationGracePeriodSeconds: 0,
                     securityContext: restrictedPod(),
                     initContainers: pulledImages(ctx).map((p) => pullContainer(p.name, p.image)),

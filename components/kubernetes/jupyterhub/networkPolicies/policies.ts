@@ -67,7 +67,7 @@ function dnsEgress(): Rule {
 export function userEgressExceptions(ctx: HubRenderContext): string[] {
     const out: string[] = [...NON_PUBLIC_CIDRS];
     const covered = NON_PUBLIC_CIDRS.map((c) => parseCidr(c)).filter(isCidr);
-    const own = [ctx.kubernetes.podCidr, ctx.kubernetes.serviceCidr, ctx.config.openstack.networkCidr];
+    const own = [ctx.kubernetes.podCidr, ctx.kubernetes.serviceCidr, ctx.kubernetes.nodeCidr];
     for (const text of own) {
         const c = text === undefined ? undefined : parseCidr(text);
         // Aligned CIDRs that overlap are nested: the covering range has the shorter prefix.

@@ -16,6 +16,7 @@ import { PORTS, hubUrls } from "../names";
 import type { ConfigMap, CronJob, KubernetesObject, Role, RoleBinding, ServiceAccount } from "../objects";
 import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
 import { acmeEnabled } from "./tls";
+import { podPullSecrets } from "../imagePullSecret";
 
 export const ACME_SCRIPT_FILE = "acme_renew.py";
 const SCRIPT_DIR = "/opt/acme-renewer";
@@ -105,6 +106,7 @@ export function acmeCronJob(ctx: HubRenderContext): CronJob {
                             serviceAccountName: names.acme,
                             automountServiceAccountToken: true,
                             enableServiceLinks: false,
+                            ...podPullSecrets(ctx),
                             restartPolicy: "Never",
                             nodeSelector: { ...ctx.kubernetes.coreNodeSelector },
                             securityContext: restrictedPod(),

@@ -14,6 +14,7 @@ import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaul
 import { defaultPriorityClassName } from "../scheduling/priorityClasses";
 import { HUB_SECRET_KEYS } from "../hub/secret";
 import { tlsEnabled } from "./tls";
+import { podPullSecrets } from "../imagePullSecret";
 
 function proxyContainer(ctx: HubRenderContext): Container {
     const tls = tlsEnabled(ctx);
@@ -66,6 +67,7 @@ export function proxyDeployment(ctx: HubRenderContext): Deployment {
                 spec: {
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
+                    ...podPullSecrets(ctx),
                     ...(priorityClassName ? { priorityClassName } : {}),
                     nodeSelector: { ...ctx.kubernetes.coreNodeSelector },
                     securityContext: restrictedPod(),

@@ -10,6 +10,7 @@ import { objectLabels, selectorLabels, SKIP_AWAIT } from "../labels";
 import type { StatefulSet } from "../objects";
 import { restrictedPod, userPodResources } from "../podDefaults";
 import { placeholdersEnabled } from "./priorityClasses";
+import { podPullSecrets } from "../imagePullSecret";
 
 export function userPlaceholders(ctx: HubRenderContext): StatefulSet | undefined {
     if (!placeholdersEnabled(ctx)) {
@@ -39,6 +40,7 @@ export function userPlaceholders(ctx: HubRenderContext): StatefulSet | undefined
                     nodeSelector: { ...ctx.kubernetes.userNodeSelector },
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
+                    ...podPullSecrets(ctx),
                     // Evicted for a real user: leave at once.
                     terminationGracePeriodSeconds: 0,
                     securityContext: restrictedPod(),

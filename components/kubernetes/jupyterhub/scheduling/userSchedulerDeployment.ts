@@ -10,6 +10,7 @@ import type { Deployment } from "../objects";
 import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
 import { defaultPriorityClassName } from "./priorityClasses";
 import { SCHEDULER_CONFIG_DIR, SCHEDULER_CONFIG_FILE } from "./userSchedulerConfig";
+import { podPullSecrets } from "../imagePullSecret";
 
 export const USER_SCHEDULER_REPLICAS = 2;
 
@@ -34,6 +35,7 @@ export function userSchedulerDeployment(ctx: HubRenderContext, configChecksum: s
                     serviceAccountName: names.userScheduler,
                     automountServiceAccountToken: true,
                     enableServiceLinks: false,
+                    ...podPullSecrets(ctx),
                     ...(priorityClassName ? { priorityClassName } : {}),
                     nodeSelector: { ...ctx.kubernetes.coreNodeSelector },
                     securityContext: restrictedPod(),

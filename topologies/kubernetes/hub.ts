@@ -1,0 +1,85 @@
+/**
+ * The hub part of the kubernetes topology, the same on every cluster: the images (built here,
+ * pushed to images.registry), the namespace with its storage objects and JupyterHub.
+ */
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import type { KubernetesTopologyConfig } from "../../config/types";
+import { registryAuthAddress } from "../../components/images/buildContext";
+import { PlatformImages } from "../../components/images/platformImages";
+import { HOMES_STORAGE_CLASS, HomesStorage } from "../../components/kubernetes/homesStorage";
+import { HubOnKubernetes, resourceNames } from "../../components/kubernetes/jupyterhub";
+import { HOMES_HELPER_PORT } from "../../components/openstack/clusterCloudInit";
+import type { StackOutputs } from "../index";
+import type { ClusterTarget } from "./cluster";
+
+export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarget): StackOutputs {
+    const kube = config.kubernetes;
+    const gluster = cluster.glusterHomes;
+    const homes = new HomesStorage(
+        "homes",
+        {
+            params: {
+                namespace: kube.namespace,
+                homeSizeBytes: config.singleuser.homeSizeBytes,
+                hubDbSizeBytes: config.hub.db.volumeSizeBytes,
+                helperPort: HOMES_HELPER_PORT,
+            },
+            gluster,
+            provider: cluster.provider,
+            retainData: config.retainOnDestroy,
+        },
+        { dependsOn: cluster.ready },
+    );
+
+    const images = buildAndPushImages(config);
+    const hub = new HubOnKubernetes(
+        "hub",
+        {
+            config,
+            provider: cluster.provider,
+            namespace: homes.namespace,
+            hubImage: images.hubRef,
+            singleuserImage: images.singleuserRef,
+            proxyImage: images.proxyRef,
+            hubLogoFile: images.hubLogoFile,
+            publicAddresses: cluster.publicAddresses,
+            ...(gluster
+                ? {
+                      storageClassName: HOMES_STORAGE_CLASS,
+                      hubDbVolumeName: resourceNames(kube.namespace).hubDbPv,
+                      // HomesStorage made the hub's ServiceAccount with the right to create PVs.
+                      hubServiceAccountExists: true,
+                      // The pre-spawn hook makes the user's Gluster directory, quota and PV (homesStorage.ts).
+                      homesProvisioner: true,
+                  }
+                : { storageClassName: kube.storageClass }),
+        },
+        { dependsOn: [homes] },
+    );
+
+    return {
+        url: hub.publicUrl,
+        loginPassword: hub.dummyPassword,
+        hubImage: images.hubRef,
+        singleuserImage: images.singleuserRef,
+        proxyImage: images.proxyRef,
+        namespace: homes.namespace,
+        proxyPublicService: hub.proxyPublicServiceName,
+    };
+}
+
+/**
+ * Images are built on the operator's Docker engine and pushed: every node pulls them from
+ * images.registry (validation requires it for this topology).
+ */
+function buildAndPushImages(config: KubernetesTopologyConfig): PlatformImages {
+    const registry = config.images.registry;
+    const provider = new docker.Provider("build-docker", {
+        host: "unix:///var/run/docker.sock",
+        registryAuth: registry
+            ? [{ address: registryAuthAddress(registry.server), username: registry.username, password: registry.password }]
+            : undefined,
+    });
+    return new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "..", "images") }, { provider });
+}
