@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tools/offline/toolchain/install.sh - install the Pulumi engine this repository needs.
 #
-#   npm run toolchain                        # everything package.json needs
+#   npm run toolchain                        # everything package.json needs (openstack: pending)
 #   bash tools/offline/toolchain/install.sh --only cli,language,random
 #   bash tools/offline/toolchain/install.sh --check   # exit 0 iff everything is installed
 #
@@ -406,8 +406,9 @@ go_json_field() { node -e '
 # cache into a writable tree and built there as the main module, with its own go.sum:
 #   - local replaces (e.g. sdk => ../sdk, shim => ./shim, upstream => ../upstream)
 #     point at a stand-in from tools/offline/toolchain/modules/provider-<name>/<dir> when one
-#     declares that module, and are dropped otherwise (the requirement then comes
-#     from the proxy); replaces to published modules stay as they are;
+#     declares that module; else, when the replaced module is published at the same
+#     release (sdk/vX.Y.Z), it is required at vX.Y.Z; else the replace is dropped (the
+#     module's own requirement comes from the proxy); replaces to published modules stay;
 #   - cmd/pulumi-resource-<name>/schema.json is checked against the npm SDK
 #     (sdk-parity.js, with the module's Go source for invokes the schema does not list)
 #     before anything is compiled;
