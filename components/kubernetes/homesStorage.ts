@@ -177,7 +177,13 @@ export class HomesStorage extends pulumi.ComponentResource {
         super("jupyterhub-platform:kubernetes:HomesStorage", name, {}, opts);
         const child = { parent: this, provider: args.provider };
         const p: HomesParams = { ...args.params, helperHosts: [] };
-        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(p) as k8s.core.v1.NamespaceArgs, child);
+        // Deleting the namespace would delete every claim in it: the users' homes (KubeSpawner's
+        // claim-<user>, outside Pulumi's state) and the hub database. It outlives the stack unless
+        // the operator opts out.
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, renderNamespace(p) as k8s.core.v1.NamespaceArgs, {
+            ...child,
+            retainOnDelete: args.retainData,
+        });
         if (args.gluster) {
             this.glusterObjects(name, p, args.gluster, child, args.retainData, ns);
         }

@@ -152,7 +152,9 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         const created: Record<string, pulumi.CustomResource> = {};
         // Pods start only once their identity, configuration, storage and policies exist.
         const foundation: pulumi.CustomResource[] = [];
-        const keepData = ctx.config.retainOnDestroy ? { protect: true, retainOnDelete: true } : {};
+        // Retained, not protected: `pulumi destroy` (to rebuild) succeeds and leaves the claim, and
+        // the next `up` applies onto it (server-side apply) with the hub's database inside.
+        const keepData = ctx.config.retainOnDestroy ? { retainOnDelete: true } : {};
         for (const obj of objects) {
             const role = `${obj.kind.toLowerCase()}-${obj.metadata.name}`;
             const workload = WORKLOAD_KINDS.includes(obj.kind);

@@ -83,6 +83,7 @@ describe("jupyterhub-k8s Gluster homes provisioner (hub side)", () => {
             documentChecksum: "x",
             secrets: { cookieSecret: "c", proxyToken: "p", cryptKey: "k" },
             tls: { certificate: PEM_CERT, key: PEM_KEY },
+            registryDockerConfig: "{}",
         });
         const dep = json(objects.find((o) => o.kind === "Deployment" && o.metadata.name === "hub"));
         assert.ok(dep.spec.template.spec.volumes.some((v: { name: string }) => v.name === "homes-token"));

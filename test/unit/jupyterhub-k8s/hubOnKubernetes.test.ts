@@ -95,7 +95,7 @@ describe("jupyterhub-k8s HubOnKubernetes component", () => {
             "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
             "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 2,
             "kubernetes:core/v1:ConfigMap": 3,
-            "kubernetes:core/v1:Secret": 2,
+            "kubernetes:core/v1:Secret": 3,
             "kubernetes:core/v1:PersistentVolumeClaim": 1,
             "kubernetes:networking.k8s.io/v1:NetworkPolicy": 4,
             "kubernetes:core/v1:Service": 3,
@@ -152,11 +152,11 @@ describe("jupyterhub-k8s HubOnKubernetes component", () => {
         assert.match(template.metadata.annotations["jupyterhub-platform/config-checksum"], /^[0-9a-f]{64}$/);
     });
 
-    it("protects and retains the hub database PVC when data is kept (the default)", async () => {
+    it("retains the hub database PVC when data is kept (the default), unprotected so `pulumi destroy` can rebuild", async () => {
         const { seen } = await deploy(config());
         assert.deepStrictEqual(
             [seen.get("jh-persistentvolumeclaim-hub-db-dir")?.protect, seen.get("jh-persistentvolumeclaim-hub-db-dir")?.retainOnDelete],
-            [true, true],
+            [undefined, true],
         );
         assert.strictEqual(seen.get("jh-deployment-hub")?.protect, undefined);
     });
@@ -228,7 +228,7 @@ describe("jupyterhub-k8s HubOnKubernetes component", () => {
     it("uses the explicit provider for every Kubernetes resource", async () => {
         const { mocks } = await deploy(config());
         const k8sResources = mocks.resources.filter((r) => r.type.startsWith("kubernetes:"));
-        assert.strictEqual(k8sResources.length, 32);
+        assert.strictEqual(k8sResources.length, 33);
         for (const r of k8sResources) {
             assert.match(mocks.providers.get(r.name) ?? "none", /pulumi:providers:kubernetes::cluster-k8s::/, r.name);
         }

@@ -16,7 +16,13 @@ const SECRETS = {
 function render(c: HubRenderContext) {
     const doc = hubDocumentJson(c, IMAGES.singleuser as string);
     const tls = c.config.hub.tls.mode === "none" ? undefined : { certificate: "S3CRET-cert", key: "S3CRET-key" };
-    return renderHubObjects(c, { documentJson: doc, documentChecksum: checksum(doc), secrets: SECRETS, tls });
+    return renderHubObjects(c, {
+        documentJson: doc,
+        documentChecksum: checksum(doc),
+        secrets: SECRETS,
+        tls,
+        registryDockerConfig: "S3CRET-registry",
+    });
 }
 
 describe("jupyterhub-k8s all objects", () => {
@@ -39,6 +45,7 @@ describe("jupyterhub-k8s all objects", () => {
             "ConfigMap/acme-renewer-script",
             "ConfigMap/user-scheduler",
             "Secret/hub-secret",
+            "Secret/image-pull-secret",
             "Secret/proxy-tls",
             "PersistentVolumeClaim/hub-db-dir",
             "NetworkPolicy/hub",
@@ -72,6 +79,7 @@ describe("jupyterhub-k8s all objects", () => {
             "RoleBinding/hub",
             "ConfigMap/hub-config",
             "Secret/hub-secret",
+            "Secret/image-pull-secret",
             "Service/hub",
             "Service/proxy-api",
             "Service/proxy-public",
