@@ -42,6 +42,8 @@ set -euo pipefail
 TOOLCHAIN_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$TOOLCHAIN_DIR/../../.." && pwd)"
 MODULES="$TOOLCHAIN_DIR/modules"
+# Rebridge route: the command templates and their generator (rebridge/gen-cmds.sh).
+REBRIDGE="$TOOLCHAIN_DIR/rebridge"
 # Bump when a change to this script must rebuild everything.
 RECIPE_REV=1
 
@@ -135,7 +137,7 @@ recipe_of() {
     *:official) echo "rev$RECIPE_REV official $(version_of "$c")" ;;
     cli:go) echo "rev$RECIPE_REV go v$SDK_VERSION $(tree_hash "$MODULES/pulumi")" ;;
     language:go) echo "rev$RECIPE_REV go v$SDK_VERSION $(tree_hash "$MODULES/pulumi-language-nodejs") +dynamic-provider" ;;
-    *:rebridge) echo "rev$RECIPE_REV rebridge v${PROVIDER_VERSION[$c]} $(tree_hash "$MODULES/provider-$c")" ;;
+    *:rebridge) echo "rev$RECIPE_REV rebridge v${PROVIDER_VERSION[$c]} $(tree_hash "$MODULES/provider-$c") $(tree_hash "$REBRIDGE")" ;;
     *:upstream) echo "rev$RECIPE_REV upstream ${MODULE[$c]} v${PROVIDER_VERSION[$c]} pin=$(pin_of "$c") $(tree_hash_opt "$MODULES/provider-$c")" ;;
     *) echo "none" ;;
   esac
@@ -375,6 +377,8 @@ build_rebridge() {
   log "building resource plugin $name v$version (rebridge: tools/offline/toolchain/modules/provider-$name)"
   rm -rf "$build" && mkdir -p "$build" "$out"
   cp -R "$MODULES/provider-$name/." "$build/"
+  # cmd/pulumi-{tfgen,resource}-NAME are the same for every provider: written from templates.
+  bash "$REBRIDGE/gen-cmds.sh" "$build" "$name" || die "$name: could not write its commands"
   local ld="-s -w -X jupyterhub-platform.local/toolchain/provider-$name/info.Version=$version"
   (cd "$build" && timed "$LOGS/$name-tfgen.log" "$GO" build -trimpath -ldflags "$ld" -o "$build/bin/pulumi-tfgen-$name" "./cmd/pulumi-tfgen-$name")
   log "  generating schema.json and bridge-metadata.json"
