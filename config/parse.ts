@@ -10,7 +10,7 @@ import { readImages } from "./sections/images";
 import { readClusterSource, readKubernetes } from "./sections/kubernetes";
 import { readOpenStack } from "./sections/openstack";
 import { readSingleuser } from "./sections/singleuser";
-import type { HubConfig, KubernetesConfig, PlatformConfig, Secret, Topology } from "./types";
+import type { DeployStage, HubConfig, KubernetesConfig, PlatformConfig, Secret, Topology } from "./types";
 
 export interface ParseOptions {
     project: string;
@@ -48,6 +48,15 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         // The site's cluster has its own network plugin; Calico is only installed on a cluster built here.
         warnUnusedSection(r, raw, "kubernetes.calico.", "kubernetes with kubernetes.cluster existing");
     }
+    const stage = r.oneOf<DeployStage>("deploy.stage");
+    if (stage !== "all" && !usesOpenStack) {
+        r.bad(
+            "deploy.stage",
+            stage,
+            "all",
+            `topology ${cluster === "existing" ? "kubernetes on an existing cluster" : topology} has no infrastructure of its own to deploy first`,
+        );
+    }
     if (kubernetes) {
         hub.publicUrl = kubernetesPublicUrl(hub, kubernetes.config.proxy);
     }
@@ -67,9 +76,9 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
     if (topology === "local") {
         config = { ...common, topology };
     } else if (topology === "docker-vm" && openstack) {
-        config = { ...common, topology, openstack: openstack.config };
+        config = { ...common, topology, openstack: openstack.config, stage };
     } else if (topology === "kubernetes" && kubernetes?.cluster === "openstack" && openstack) {
-        config = { ...common, topology, cluster: "openstack", openstack: openstack.config, kubernetes: kubernetes.config };
+        config = { ...common, topology, cluster: "openstack", openstack: openstack.config, kubernetes: kubernetes.config, stage };
     } else if (topology === "kubernetes" && kubernetes?.cluster === "existing" && kubernetes.kubeconfig) {
         config = {
             ...common,

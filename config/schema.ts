@@ -11,6 +11,7 @@ import {
     CALICO_MODES,
     CLUSTER_SOURCES,
     DB_TYPES,
+    DEPLOY_STAGES,
     PROXY_SERVICE_TYPES,
     STORAGE_BACKENDS,
     TAG_SCHEMES,
@@ -61,6 +62,12 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
         TOPOLOGIES,
         "local",
         "Where the hub runs: the local Docker engine, one OpenStack VM with Docker, or Kubernetes on OpenStack VMs.",
+    ),
+    e(
+        "deploy.stage",
+        DEPLOY_STAGES,
+        "all",
+        "`all`: the cloud resources and the hub; `infrastructure`: only the cloud resources (network, VMs, volumes), without waiting for the VMs to boot and without the hub, for a first `pulumi up` in stages (docker-vm, and kubernetes on OpenStack).",
     ),
     b(
         "data.retainOnDestroy",

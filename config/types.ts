@@ -241,6 +241,10 @@ export interface ExternalGlusterConfig {
     helperToken: Secret;
 }
 
+export const DEPLOY_STAGES = ["all", "infrastructure"] as const;
+/** `infrastructure`: only the cloud resources (VMs, volumes, network), no readiness waits, no hub. */
+export type DeployStage = (typeof DEPLOY_STAGES)[number];
+
 /** What every topology has. */
 interface CommonConfig {
     /** Pulumi project name; also the config namespace. */
@@ -262,6 +266,7 @@ export interface LocalConfig extends CommonConfig {
 export interface DockerVmConfig extends CommonConfig {
     topology: "docker-vm";
     openstack: OpenStackConfig;
+    stage: DeployStage;
 }
 
 /** `kubernetes` with `kubernetes.cluster: openstack`: a kubeadm cluster this program builds on OpenStack VMs. */
@@ -270,6 +275,7 @@ export interface KubernetesOnOpenStackConfig extends CommonConfig {
     cluster: "openstack";
     openstack: OpenStackConfig;
     kubernetes: KubernetesConfig;
+    stage: DeployStage;
 }
 
 /** `kubernetes` with `kubernetes.cluster: existing`: a cluster the site already runs, given by a kubeconfig. */

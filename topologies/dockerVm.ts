@@ -14,15 +14,16 @@ import type { DockerVmConfig } from "../config/types";
 import { DockerHub } from "../components/docker/dockerHub";
 import { PlatformImages } from "../components/images/platformImages";
 import { DockerVm } from "../components/openstack/dockerVm";
-import { HOMES_ROOT, HOMES_SOCKET } from "../components/openstack/dockerVmCloudInit";
+import { ADMIN_USER, HOMES_ROOT, HOMES_SOCKET } from "../components/openstack/dockerVmCloudInit";
 import { lookupImageId, namePrefix } from "../components/openstack/foundation";
 import { PrivateNetwork } from "../components/openstack/network";
 import { createOpenStackProvider } from "../components/openstack/provider";
 import { SecurityGroups } from "../components/openstack/securityGroups";
 import { dockerVmRules } from "../components/openstack/securityRules";
 import { SSH_OPTIONS } from "../components/openstack/sshReady";
+import type { StackOutputs } from "./index";
 
-export function deployDockerVm(config: DockerVmConfig): Record<string, pulumi.Output<unknown>> {
+export function deployDockerVm(config: DockerVmConfig): StackOutputs {
     const os = config.openstack;
     const prefix = namePrefix(config);
     const provider = createOpenStackProvider("openstack", os);
@@ -32,6 +33,7 @@ export function deployDockerVm(config: DockerVmConfig): Record<string, pulumi.Ou
         provider,
         namePrefix: prefix,
     });
+    const infrastructureOnly = config.stage === "infrastructure";
     const vm = new DockerVm("docker-vm", {
         config,
         provider,
@@ -42,16 +44,29 @@ export function deployDockerVm(config: DockerVmConfig): Record<string, pulumi.Ou
         keyPairName: network.keyPairName,
         imageId: lookupImageId(os, provider),
         routerInterface: network.routerInterface,
+        waitForReady: !infrastructureOnly,
     });
+    const infrastructure: StackOutputs = {
+        floatingIp: vm.floatingIp,
+        privateIp: vm.privateIp,
+        sshCommand: pulumi.interpolate`ssh ${ADMIN_USER}@${vm.floatingIp}`,
+        dnsRecord: config.hub.domain
+            ? pulumi.interpolate`${config.hub.domain}. IN A ${vm.floatingIp}`
+            : pulumi.output("(hub.domain not set)"),
+        dockerVolumeId: vm.volumeIds.docker,
+        homeVolumeId: vm.volumeIds.home,
+    };
+    if (infrastructureOnly) {
+        // deploy.stage infrastructure: nothing connects to the VM; the next `up` with stage all adds the hub.
+        return infrastructure;
+    }
 
     const engine = new docker.Provider("vm-docker", { host: vm.dockerHost, sshOpts: [...SSH_OPTIONS] });
     const images = new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "images") }, { provider: engine });
     const hub = new DockerHub("hub", {
         config,
         provider: engine,
-        // DockerHubArgs.dockerHost is typed string but only reaches a resource input (the janitor's
-        // DOCKER_HOST), which takes an Output; the VM's address is known only at deploy time.
-        dockerHost: vm.dockerHost as unknown as string,
+        dockerHost: vm.dockerHost,
         dockerSocketGid: vm.dockerSocketGid,
         dockerSocketPath: "/var/run/docker.sock",
         hubImage: images.hubRef,
@@ -65,18 +80,11 @@ export function deployDockerVm(config: DockerVmConfig): Record<string, pulumi.Ou
     });
 
     return {
+        ...infrastructure,
         url: hub.url,
         loginUser: hub.loginUser,
         loginPassword: hub.loginPassword,
-        floatingIp: vm.floatingIp,
-        privateIp: vm.privateIp,
         dockerHost: vm.dockerHost,
-        sshCommand: pulumi.interpolate`ssh ubuntu@${vm.floatingIp}`,
-        dnsRecord: config.hub.domain
-            ? pulumi.interpolate`${config.hub.domain}. IN A ${vm.floatingIp}`
-            : pulumi.output("(hub.domain not set)"),
-        dockerVolumeId: vm.volumeIds.docker,
-        homeVolumeId: vm.volumeIds.home,
         hubContainer: hub.hubContainerName,
         proxyContainer: hub.proxyContainerName,
         hubDataVolume: hub.hubDataVolume,

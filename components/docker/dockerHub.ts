@@ -19,7 +19,7 @@ export interface DockerHubArgs {
     /** The engine everything runs on; also used for the janitor's DOCKER_HOST. */
     provider: docker.Provider;
     /** DOCKER_HOST of that engine (unix:///var/run/docker.sock, ssh://admin@vm). */
-    dockerHost: string;
+    dockerHost: pulumi.Input<string>;
     /** Group id owning the Docker socket on the engine's host: added to the hub's groups. */
     dockerSocketGid: number;
     /** Path of the Docker socket on the engine's host. */

@@ -27,6 +27,12 @@ export interface DockerVmArgs extends VmPlacementArgs {
      * @default 1800
      */
     readyTimeoutSeconds?: number;
+    /**
+     * Wait for SSH and cloud-init (dockerHost resolves only then). Off for `deploy.stage
+     * infrastructure`: no connection is made to the VM, and dockerHost must not be used.
+     * @default true
+     */
+    waitForReady?: boolean;
 }
 
 /** The TLS part of the user-data from config (pure). */
@@ -124,17 +130,25 @@ export class DockerVm extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const ready = new SshReady(
-            `${name}-ready`,
-            { user: ADMIN_USER, host: fip.address, instanceId: server.instance.id, timeoutSeconds: args.readyTimeoutSeconds ?? 1800 },
-            { parent: this, dependsOn: [server] },
-        );
+        const ready =
+            args.waitForReady === false
+                ? undefined
+                : new SshReady(
+                      `${name}-ready`,
+                      {
+                          user: ADMIN_USER,
+                          host: fip.address,
+                          instanceId: server.instance.id,
+                          timeoutSeconds: args.readyTimeoutSeconds ?? 1800,
+                      },
+                      { parent: this, dependsOn: [server] },
+                  );
 
         this.floatingIp = fip.address;
         this.privateIp = server.fixedIp;
         this.instanceId = server.instance.id;
         this.volumeIds = server.volumeIds;
-        this.dockerHost = pulumi.all([fip.address, ready.id]).apply(([ip]) => `ssh://${ADMIN_USER}@${ip}`);
+        this.dockerHost = pulumi.all([fip.address, ready?.id]).apply(([ip]) => `ssh://${ADMIN_USER}@${ip}`);
         this.tls = tls.mode === "none" ? undefined : { certPath: TLS_CERT_PATH, keyPath: TLS_KEY_PATH, redirectHttp: false };
         this.registerOutputs({
             floatingIp: this.floatingIp,

@@ -28,6 +28,12 @@ export interface KubeadmClusterArgs extends VmPlacementArgs {
      * @default 1800
      */
     readyTimeoutSeconds?: number;
+    /**
+     * Wait for the API server (the kubeconfig resolves only then). Off for `deploy.stage
+     * infrastructure`: no connection is made to the cluster, and the kubeconfig must not be used.
+     * @default true
+     */
+    waitForApi?: boolean;
 }
 
 /** Bootstrap-token alphabet: lower-case letters and digits only. */
@@ -153,20 +159,23 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         );
 
         const apiUrl = pulumi.interpolate`https://${apiFip.address}:${API_PORT}`;
-        const ready = new ApiServerReady(
-            `${name}-api-ready`,
-            {
-                url: apiUrl,
-                caCertPem: pki.caCertPem,
-                clientCertPem: pki.adminCertPem,
-                clientKeyPem: pki.adminKeyPem,
-                timeoutSeconds: args.readyTimeoutSeconds ?? 1800,
-            },
-            { parent: this, dependsOn: [controlPlanes[0]] },
-        );
+        const ready =
+            args.waitForApi === false
+                ? undefined
+                : new ApiServerReady(
+                      `${name}-api-ready`,
+                      {
+                          url: apiUrl,
+                          caCertPem: pki.caCertPem,
+                          clientCertPem: pki.adminCertPem,
+                          clientKeyPem: pki.adminKeyPem,
+                          timeoutSeconds: args.readyTimeoutSeconds ?? 1800,
+                      },
+                      { parent: this, dependsOn: [controlPlanes[0]] },
+                  );
         this.kubeconfig = pulumi.secret(
             pulumi
-                .all([apiUrl, pki.caCertPem, pki.adminCertPem, pki.adminKeyPem, ready.id])
+                .all([apiUrl, pki.caCertPem, pki.adminCertPem, pki.adminKeyPem, ready?.id])
                 .apply(([server, caCertPem, clientCertPem, clientKeyPem]) =>
                     renderKubeconfig({ clusterName, server, caCertPem, clientCertPem, clientKeyPem }),
                 ),
