@@ -46,13 +46,14 @@ function exampleConfig(stack: string): PlatformConfig {
 
 /**
  * Image tags carry the build date and a hash of the build context: both change with unrelated
- * commits, so the snapshot shows their shape, not their value.
+ * commits, so the snapshot shows their shape, not their value. Absolute paths into the checkout
+ * (image build contexts) become `<repo>`, so the files match in any clone.
  */
 function normalizeText(s: string): string {
-    return s.replace(
-        /:(\d{4}-?\d{2}-?\d{2}-)?[0-9a-f]{12}\b/g,
-        (_m, date: string | undefined) => `:${date ? "<date>-" : ""}<context-hash>`,
-    );
+    return s
+        .replace(/:(\d{4}-?\d{2}-?\d{2}-)?[0-9a-f]{12}\b/g, (_m, date: string | undefined) => `:${date ? "<date>-" : ""}<context-hash>`)
+        .split(ROOT)
+        .join("<repo>");
 }
 
 /** The local topology stats the Docker socket for its group; answer as a host with docker group 998. */
