@@ -155,6 +155,55 @@ describe("shell script renderers", () => {
         );
         assert.throws(() => renderKubeEnv({ version: "1.33" }), /x.y.z/);
     });
+    it("home helper takes root, quota and owner from homes.env, JHP_* override them (run by bash, btrfs a logging stub)", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "jhp-homes-env-"));
+        try {
+            fs.mkdirSync(path.join(dir, "bin"));
+            // Subvolumes are directories with a marker; every call is logged (as in test/hub-python).
+            fs.writeFileSync(
+                path.join(dir, "bin", "btrfs"),
+                [
+                    "#!/bin/bash",
+                    'echo "$*" >>"$STUB_LOG"',
+                    'case "$1 $2" in',
+                    '"subvolume show") [ -f "$3/.stub" ] ;;',
+                    '"subvolume create") mkdir "$3" && touch "$3/.stub" ;;',
+                    '"qgroup limit") [ -f "$4/.stub" ] ;;',
+                    "*) exit 1 ;;",
+                    "esac",
+                    "",
+                ].join("\n"),
+                { mode: 0o755 },
+            );
+            const script = path.join(dir, "jhp-home-provision");
+            fs.writeFileSync(script, renderHomeProvisionScript(), { mode: 0o755 });
+            const owner = `${process.getuid!()}:${process.getgid!()}`;
+            const log = path.join(dir, "btrfs.log");
+            const run = (args: string[], env: Record<string, string>) =>
+                spawnSync(script, args, {
+                    env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, STUB_LOG: log, ...env },
+                    encoding: "utf8",
+                });
+            fs.mkdirSync(path.join(dir, "homes"));
+            fs.writeFileSync(path.join(dir, "homes.env"), renderHomesEnv({ homesRoot: path.join(dir, "homes"), quotaBytes: 4567, owner }));
+            const fromFile = run(["alice"], { JHP_HOMES_ENV: path.join(dir, "homes.env") });
+            assert.strictEqual(fromFile.stdout, "ok alice\n", fromFile.stderr);
+            assert.ok(fs.readFileSync(log, "utf8").includes(`qgroup limit 4567 ${dir}/homes/alice\n`));
+            fs.mkdirSync(path.join(dir, "other"));
+            const overridden = run(["bob"], {
+                JHP_HOMES_ENV: path.join(dir, "homes.env"),
+                JHP_HOMES_ROOT: path.join(dir, "other"),
+                JHP_HOME_QUOTA: "123",
+            });
+            assert.strictEqual(overridden.stdout, "ok bob\n", overridden.stderr);
+            assert.ok(fs.readFileSync(log, "utf8").includes(`qgroup limit 123 ${dir}/other/bob\n`));
+            const missing = run(["carol"], { JHP_HOMES_ENV: path.join(dir, "missing.env") });
+            assert.strictEqual(missing.status, 1);
+            assert.strictEqual(missing.stdout, `error cannot read ${dir}/missing.env\n`);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
     it("kube bootstrap derives the package version and repository from kube.env (run by bash)", function () {
         // The script's parameter section only: everything before it installs packages.
         const script = renderKubeBootstrapScript();
