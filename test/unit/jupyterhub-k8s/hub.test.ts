@@ -1,6 +1,11 @@
 import * as assert from "assert";
 import { hubDbPvc } from "../../../components/kubernetes/jupyterhub/hub/database";
-import { CONFIG_CHECKSUM_ANNOTATION, hubCommand, hubDeployment, hubService } from "../../../components/kubernetes/jupyterhub/hub/deployment";
+import {
+    CONFIG_CHECKSUM_ANNOTATION,
+    hubCommand,
+    hubDeployment,
+    hubService,
+} from "../../../components/kubernetes/jupyterhub/hub/deployment";
 import { hubRole, hubRoleBinding, hubServiceAccount } from "../../../components/kubernetes/jupyterhub/hub/rbac";
 import { HUB_SECRET_KEYS, hubSecret, hubSecretFileEnv, neededHubSecrets } from "../../../components/kubernetes/jupyterhub/hub/secret";
 import { hubConfigMap } from "../../../components/kubernetes/jupyterhub/hub/configMap";

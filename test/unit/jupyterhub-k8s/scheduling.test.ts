@@ -2,7 +2,10 @@ import * as assert from "assert";
 import { imagePuller, pulledImages } from "../../../components/kubernetes/jupyterhub/imagePuller/daemonSet";
 import { priorityClasses } from "../../../components/kubernetes/jupyterhub/scheduling/priorityClasses";
 import { userPlaceholders } from "../../../components/kubernetes/jupyterhub/scheduling/userPlaceholders";
-import { kubeSchedulerConfiguration, userSchedulerConfigMap } from "../../../components/kubernetes/jupyterhub/scheduling/userSchedulerConfig";
+import {
+    kubeSchedulerConfiguration,
+    userSchedulerConfigMap,
+} from "../../../components/kubernetes/jupyterhub/scheduling/userSchedulerConfig";
 import { userSchedulerDeployment } from "../../../components/kubernetes/jupyterhub/scheduling/userSchedulerDeployment";
 import {
     userSchedulerClusterRoleBindings,
