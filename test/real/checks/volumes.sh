@@ -7,8 +7,11 @@
 # shellcheck disable=SC2154  # RENDER, WORK and LOGDIR come from run.sh
 
 volumes_cleanup() {
-    local mnt="$WORK/volumes/mnt"
-    if mountpoint -q "$mnt" 2>/dev/null; then umount -l "$mnt" || true; fi
+    local mnt
+    # "other" is mounted only when the refusal check fails (the script formatted the device).
+    for mnt in "$WORK/volumes/mnt" "$WORK/volumes/other"; do
+        if mountpoint -q "$mnt" 2>/dev/null; then umount -l "$mnt" || true; fi
+    done
     if [ -n "${VOL_LOOP:-}" ]; then losetup -d "$VOL_LOOP" 2>/dev/null || true; fi
 }
 
