@@ -12,6 +12,7 @@ import {
     renderGlusterHomeScript,
     renderGlusterMountScript,
     renderKubeBootstrapScript,
+    renderKubeEnv,
     renderPrepareVolumeScript,
     type GlusterParams,
 } from "./scripts";
@@ -70,7 +71,8 @@ export function renderControlPlaneUserData(p: ControlPlaneUserDataParams): strin
         write_files: [
             ...pkiFiles(p.pki),
             file(configPath, p.kubeadmConfig, "0600"),
-            file(PATHS.kubeBootstrap, renderKubeBootstrapScript({ version: p.version }), "0755"),
+            file(PATHS.kubeEnv, renderKubeEnv({ version: p.version }), "0644"),
+            file(PATHS.kubeBootstrap, renderKubeBootstrapScript(), "0755"),
         ],
         runcmd: [[PATHS.kubeBootstrap, p.first ? "init" : "control-plane"]],
         final_message: "jupyterhub-platform control plane ready after $UPTIME seconds",
@@ -89,7 +91,8 @@ export function renderWorkerUserData(p: WorkerUserDataParams): string {
         packages: ["glusterfs-client"],
         write_files: [
             file("/etc/kubernetes/kubeadm/join.yaml", p.joinConfig, "0600"),
-            file(PATHS.kubeBootstrap, renderKubeBootstrapScript({ version: p.version }), "0755"),
+            file(PATHS.kubeEnv, renderKubeEnv({ version: p.version }), "0644"),
+            file(PATHS.kubeBootstrap, renderKubeBootstrapScript(), "0755"),
             file(PATHS.glusterEnv, renderGlusterEnv(p.gluster), "0644"),
             file(PATHS.glusterMount, renderGlusterMountScript(), "0755"),
         ],

@@ -10,6 +10,7 @@ import {
     renderCertDeployScript,
     renderCertIssueScript,
     renderHomeProvisionScript,
+    renderHomesEnv,
     renderPrepareVolumeScript,
     renderTlsEnv,
     type TlsEnvParams,
@@ -104,11 +105,8 @@ WantedBy=timers.target
 export function renderDockerVmUserData(p: DockerVmUserDataParams): string {
     const files: YamlValue[] = [
         file(PATHS.prepareVolume, renderPrepareVolumeScript(), "0755"),
-        file(
-            PATHS.homeProvision,
-            renderHomeProvisionScript({ homesRoot: HOMES_ROOT, quotaBytes: p.homeQuotaBytes, owner: HOME_OWNER }),
-            "0755",
-        ),
+        file(PATHS.homesEnv, renderHomesEnv({ homesRoot: HOMES_ROOT, quotaBytes: p.homeQuotaBytes, owner: HOME_OWNER }), "0644"),
+        file(PATHS.homeProvision, renderHomeProvisionScript(), "0755"),
         file("/etc/systemd/system/jhp-homes.socket", homesSocketUnit(), "0644"),
         file("/etc/systemd/system/jhp-homes@.service", homesServiceUnit(), "0644"),
         file("/etc/systemd/system/docker.service.d/10-jhp-mounts.conf", dockerMountsDropIn(), "0644"),

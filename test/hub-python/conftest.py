@@ -1,9 +1,9 @@
 """Fixtures for the hub's home-provisioning hooks (images/hub/platform_homes.py).
 
-The helpers on the other end are the real scripts cloud-init installs (rendered from
-components/openstack/scripts.ts by render_helpers.ts into $JHP_HELPERS_DIR), served the way
-systemd's `Accept=yes` sockets serve them: one process per connection with the connection as its
-stdin and stdout. Only the storage commands underneath (`btrfs`, `gluster`, `mountpoint`) are stubs
+The helpers on the other end are the real scripts cloud-init installs (the files of
+components/openstack/cloud-init/, written by render_helpers.ts into $JHP_HELPERS_DIR with the VM's
+homes.env), served the way systemd's `Accept=yes` sockets serve them: one process per connection
+with the connection as its stdin and stdout. Only the storage commands underneath (`btrfs`, `gluster`, `mountpoint`) are stubs
 that log their arguments; btrfs qgroups and Gluster quotas themselves are exercised by
 `npm run test:real`. The Kubernetes API is a small HTTP server speaking the PV endpoint, reached
 through the real kubernetes_asyncio client.
@@ -41,7 +41,7 @@ def helpers_dir(tmp_path_factory):
             cwd=REPO,
             check=True,
         )
-    for name in ("jhp-home-provision", "jhp-gluster-home", "pv-template.json"):
+    for name in ("jhp-home-provision", "homes.env", "jhp-gluster-home", "pv-template.json"):
         assert (d / name).is_file(), f"{name} missing in {d} (run test/hub-python/run.sh)"
     return d
 
@@ -259,6 +259,7 @@ def vm(tmp_path, stub_env, helpers_dir, tool_copy, unix_helper):
     homes.mkdir()
     env = dict(
         stub_env.env,
+        JHP_HOMES_ENV=str(helpers_dir / "homes.env"),
         JHP_HOMES_ROOT=str(homes),
         JHP_HOME_QUOTA="123456",
         JHP_HOME_OWNER=f"{os.getuid()}:{os.getgid()}",

@@ -1,12 +1,13 @@
 /**
- * Writes the VM-side home helpers exactly as cloud-init installs them (components/openstack/scripts.ts)
- * into OUTDIR, so test/hub-python runs the hub's pre-spawn hooks against the real scripts.
+ * Writes the VM-side home helpers exactly as cloud-init installs them (the files in
+ * components/openstack/cloud-init/, and the VM's homes.env) into OUTDIR, so test/hub-python runs
+ * the hub's pre-spawn hooks against the real scripts.
  *
  * Usage: ts-node --transpile-only test/hub-python/render_helpers.ts OUTDIR
  */
 import * as fs from "fs";
 import * as path from "path";
-import { renderGlusterHomeScript, renderHomeProvisionScript } from "../../components/openstack/scripts";
+import { renderGlusterHomeScript, renderHomeProvisionScript, renderHomesEnv } from "../../components/openstack/scripts";
 import { HOME_OWNER, HOMES_ROOT } from "../../components/openstack/dockerVmCloudInit";
 import { renderProvisionerConfigMap } from "../../components/kubernetes/homesStorage";
 import { HOMES_SOCKET } from "../../components/openstack/dockerVmCloudInit";
@@ -23,8 +24,9 @@ if (!out) {
 }
 fs.mkdirSync(out, { recursive: true });
 const write = (name: string, content: string) => fs.writeFileSync(path.join(out, name), content, { mode: 0o755 });
-// The quota is the VM's (overridden per test through JHP_HOME_QUOTA, as test/real does).
-write("jhp-home-provision", renderHomeProvisionScript({ homesRoot: HOMES_ROOT, quotaBytes: 1073741824, owner: HOME_OWNER }));
+write("jhp-home-provision", renderHomeProvisionScript());
+// The VM's settings (root, quota and owner are overridden per test through JHP_*, as test/real does).
+fs.writeFileSync(path.join(out, "homes.env"), renderHomesEnv({ homesRoot: HOMES_ROOT, quotaBytes: 1073741824, owner: HOME_OWNER }));
 write("jhp-gluster-home", renderGlusterHomeScript());
 // The PV template of the ConfigMap `homes-provisioner` (namespace jupyterhub, 500Mi homes).
 const cm = renderProvisionerConfigMap({

@@ -1,7 +1,12 @@
 /**
  * Renders every artifact the real checks run tools on, from the same pure functions the program
- * uses, with sample config: cloud-init user-data variants, the shell scripts embedded in them,
- * kubeadm configurations and the Kubernetes objects. Usage: ts-node test/real/render.ts OUTDIR
+ * uses, with sample config: cloud-init user-data variants, the shell scripts and environment files
+ * embedded in them, kubeadm configurations and the Kubernetes objects.
+ * Usage: ts-node test/real/render.ts OUTDIR
+ *
+ * Every script in the user-data must be a file of components/openstack/cloud-init/ installed
+ * verbatim (shellcheck runs on those files with the rest of the repository); rendering fails
+ * otherwise.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -9,8 +14,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { renderDockerVmUserData } from "../../components/openstack/dockerVmCloudInit";
 import { renderControlPlaneUserData, renderStorageUserData, renderWorkerUserData } from "../../components/openstack/clusterCloudInit";
-import { renderGlusterMountScript, renderTlsEnv } from "../../components/openstack/scripts";
-import { PROXY_KEY_OWNER, TLS_DIR } from "../../components/openstack/dockerVmCloudInit";
+import { PATHS, renderHomesEnv, renderTlsEnv, vmScriptFile } from "../../components/openstack/scripts";
+import { HOME_OWNER, HOMES_ROOT, PROXY_KEY_OWNER, TLS_DIR } from "../../components/openstack/dockerVmCloudInit";
 import { caCertHash, renderInitConfig, renderJoinConfig } from "../../components/kubeadm/kubeadmConfig";
 import { renderCalicoInstallation } from "../../components/kubernetes/calico";
 import {
@@ -103,40 +108,58 @@ const userData: Record<string, string> = {
         homesToken: "sampletoken",
     }),
 };
+type WriteFile = { path: string; content: string };
 const scripts = new Map<string, string>();
 for (const [name, content] of Object.entries(userData)) {
     write(`userdata/${name}.yaml`, content);
-    const doc = YAML.parse(content) as { write_files?: { path: string; content: string }[] };
+    const doc = YAML.parse(content) as { write_files?: WriteFile[] };
     for (const f of doc.write_files ?? []) {
-        if (f.content.startsWith("#!")) {
-            const prev = scripts.get(f.path);
-            if (prev !== undefined && prev !== f.content) {
-                scripts.set(`${f.path}@${name}`, f.content);
-            } else {
-                scripts.set(f.path, f.content);
-            }
+        if (!f.content.startsWith("#!")) {
+            continue;
         }
+        const source = vmScriptFile(f.path);
+        if (!fs.existsSync(source) || fs.readFileSync(source, "utf8") !== f.content) {
+            throw new Error(`${name}: ${f.path} is not ${path.relative(process.cwd(), source)} verbatim`);
+        }
+        scripts.set(f.path, f.content);
     }
 }
-scripts.set("/usr/local/sbin/jhp-gluster-mount", renderGlusterMountScript());
-const leDoc = YAML.parse(userData["docker-vm-letsencrypt"]) as { write_files: { path: string; content: string }[] };
-const tlsEnv = leDoc.write_files.find((f) => f.path.endsWith("tls.env"))!.content;
-if (
-    tlsEnv !==
-    renderTlsEnv({
-        domain: "hub.example.org",
-        email: "ops@example.org",
-        acmeServer: "https://acme-v02.api.letsencrypt.org/directory",
-        tlsDir: TLS_DIR,
-        proxyFilter: "label=org.jupyterhub-platform.role=proxy",
-        keyOwner: PROXY_KEY_OWNER,
-    })
-) {
-    throw new Error("tls.env in the user-data differs from renderTlsEnv");
+
+/** An environment file of a user-data variant, checked against its renderer's output. */
+function envFile(variant: string, installPath: string, expected: string): string {
+    const doc = YAML.parse(userData[variant]) as { write_files: WriteFile[] };
+    const content = doc.write_files.find((f) => f.path === installPath)?.content;
+    if (content !== expected) {
+        throw new Error(`${installPath} in ${variant} differs from its renderer`);
+    }
+    return content;
 }
-write("tls.env", tlsEnv);
+write(
+    "tls.env",
+    envFile(
+        "docker-vm-letsencrypt",
+        PATHS.tlsEnv,
+        renderTlsEnv({
+            domain: "hub.example.org",
+            email: "ops@example.org",
+            acmeServer: "https://acme-v02.api.letsencrypt.org/directory",
+            tlsDir: TLS_DIR,
+            proxyFilter: "label=org.jupyterhub-platform.role=proxy",
+            keyOwner: PROXY_KEY_OWNER,
+        }),
+    ),
+);
+write(
+    "homes.env",
+    envFile(
+        "docker-vm-plain",
+        PATHS.homesEnv,
+        renderHomesEnv({ homesRoot: HOMES_ROOT, quotaBytes: base.homeQuotaBytes, owner: HOME_OWNER }),
+    ),
+);
+// The checks run these copies: the bytes cloud-init writes (identical to the repository's files).
 for (const [p, content] of scripts) {
-    write(`scripts/${path.basename(p).replace("@", "--")}.sh`, content);
+    write(`scripts/${path.basename(p)}.sh`, content);
 }
 
 const homes = {

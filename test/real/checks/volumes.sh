@@ -3,12 +3,15 @@
 # Real checks of the Docker VM's volume handling and btrfs home quotas, on loop devices:
 # jhp-prepare-volume (wait by serial, mkfs only when blank, fstab with nofail, refuse a foreign
 # filesystem) and jhp-home-provision (subvolume + qgroup limit; a write past it fails with EDQUOT),
-# also through its socket protocol.
+# also through its socket protocol, with the VM's rendered homes.env.
 # shellcheck disable=SC2154  # RENDER, WORK and LOGDIR come from run.sh
 
 volumes_cleanup() {
-    local mnt="$WORK/volumes/mnt"
-    if mountpoint -q "$mnt" 2>/dev/null; then umount -l "$mnt" || true; fi
+    local mnt
+    # "other" is mounted only when the refusal check fails (the script formatted the device).
+    for mnt in "$WORK/volumes/mnt" "$WORK/volumes/other"; do
+        if mountpoint -q "$mnt" 2>/dev/null; then umount -l "$mnt" || true; fi
+    done
     if [ -n "${VOL_LOOP:-}" ]; then losetup -d "$VOL_LOOP" 2>/dev/null || true; fi
 }
 
@@ -35,7 +38,8 @@ run_volumes() {
         "${env[@]}" "$scripts/jhp-prepare-volume.sh" "$volid" ext4 "$d/other" docker
 
     local quota=$((40 * 1024 * 1024))
-    local henv=(env JHP_HOMES_ROOT="$d/mnt" JHP_HOME_QUOTA="$quota")
+    # The VM's homes.env (owner 1000:100), its root and quota overridden for the loop device.
+    local henv=(env JHP_HOMES_ENV="$RENDER/homes.env" JHP_HOMES_ROOT="$d/mnt" JHP_HOME_QUOTA="$quota")
     check "btrfs: home helper creates alice's subvolume with a 40 MiB qgroup limit, owned by 1000:100" \
         bash -c "$(printf '%q ' "${henv[@]}" "$scripts/jhp-home-provision.sh" alice) | grep -qx 'ok alice' && btrfs subvolume show '$d/mnt/alice' >/dev/null && [ \"\$(stat -c %u:%g '$d/mnt/alice')\" = 1000:100 ] && btrfs qgroup show -re '$d/mnt' | grep -q 40.00MiB"
     check "btrfs: alice writes 20 MiB within her quota" \
@@ -44,10 +48,16 @@ run_volumes() {
         setpriv --reuid=1000 --regid=100 --clear-groups dd if=/dev/urandom of="$d/mnt/alice/big.bin" bs=1M count=60 conv=fsync status=none
     check "btrfs: the helper is idempotent and re-applies the limit" \
         bash -c "$(printf '%q ' "${henv[@]}" "$scripts/jhp-home-provision.sh" alice) | grep -qx 'ok alice' && [ -f '$d/mnt/alice/ok.bin' ]"
+    # Without overrides every parameter comes from the env file (as on the VM): root and quota.
+    sed -e "s|^HOMES_ROOT=.*|HOMES_ROOT=$d/mnt|" -e "s|^QUOTA_BYTES=.*|QUOTA_BYTES=$((25 * 1024 * 1024))|" "$RENDER/homes.env" >"$d/homes.env"
+    check "btrfs: without JHP_* overrides the root and the 25 MiB quota come from homes.env" \
+        bash -c "JHP_HOMES_ENV='$d/homes.env' '$scripts/jhp-home-provision.sh' carol | grep -qx 'ok carol' && id=\$(btrfs subvolume show '$d/mnt/carol' | awk '/Subvolume ID:/ { print \$3 }') && btrfs qgroup show -re '$d/mnt' | grep -E \"^0/\$id .* 25.00MiB\""
+    expect_fail "btrfs: the helper refuses to run without its env file" "error cannot read" \
+        env JHP_HOMES_ENV="$d/missing.env" "$scripts/jhp-home-provision.sh" dave
 
     # The socket protocol of jhp-homes@.service (Accept=yes: one connection = one run on stdin/stdout).
     local sock="$d/homes.sock"
-    timeout 60 systemd-socket-activate --accept --inetd -E JHP_HOMES_ROOT="$d/mnt" -E JHP_HOME_QUOTA="$quota" \
+    timeout 60 systemd-socket-activate --accept --inetd -E JHP_HOMES_ENV="$RENDER/homes.env" -E JHP_HOMES_ROOT="$d/mnt" -E JHP_HOME_QUOTA="$quota" \
         -l "$sock" "$scripts/jhp-home-provision.sh" --stdin >"$LOGDIR/socket-activate.log" 2>&1 &
     local sa_pid=$!
     for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
