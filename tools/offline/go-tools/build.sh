@@ -51,7 +51,9 @@ build() {
     s="$(stamp "$module" "$ldflags")"
     for pair in "$@"; do
         name="${pair%%=*}"
-        if [ ! -x "$bin/$name" ] || [ "$(cat "$bin/.$name.stamp" 2>/dev/null)" != "$s" ]; then
+        # The stamp names the binary it was written for (size, mtime): another checkout's build
+        # writing the same cache directory makes it stale.
+        if [ ! -x "$bin/$name" ] || [ "$(cat "$bin/.$name.stamp" 2>/dev/null)" != "$s $(stat -c '%s %Y' "$bin/$name")" ]; then
             stale+=("$pair")
         fi
     done
@@ -61,7 +63,7 @@ build() {
         echo "build.sh: building $name ($pkg)" >&2
         (cd "$here/go/$module" && go build -trimpath -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg") >&2
         mv -f "$bin/$name.tmp" "$bin/$name"
-        echo "$s" >"$bin/.$name.stamp"
+        echo "$s $(stat -c '%s %Y' "$bin/$name")" >"$bin/.$name.stamp"
     done
 }
 
