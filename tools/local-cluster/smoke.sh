@@ -3,6 +3,7 @@
 # Smoke test of the running local cluster (npm run cluster:smoke), every step bounded:
 #   - the node is Ready; a pod reaches the API server through the `kubernetes` Service;
 #   - CoreDNS resolves kubernetes.default.svc.<domain> from a pod;
+#   - the user-scheduler image (jupyterhub-platform/kube-scheduler) runs;
 #   - a pod of a locally built image runs as non-root (restricted securityContext); a ClusterIP
 #     Service to it answers from another pod (by DNS name); a NodePort Service and an
 #     externalIPs Service answer from this host at the node address;
@@ -67,6 +68,8 @@ EOF
     kctl -n "$NS" logs "$name" 2>/dev/null || true
     [ "$phase" = Succeeded ]
 }
+
+phase_is() { [ "$(kctl -n "$NS" get pod "$1" -o jsonpath='{.status.phase}' 2>/dev/null)" = "$2" ]; }
 
 # check NAME COMMAND...: PASS when COMMAND succeeds.
 check() {
@@ -144,7 +147,8 @@ check "a pod of $BUSYBOX_IMAGE becomes Ready" kctl -n "$NS" rollout status deplo
 pod="$(kctl -n "$NS" get pod -l app=web -o jsonpath='{.items[0].metadata.name}')"
 uid="$(kctl -n "$NS" exec "$pod" -- id -u 2>&1 || true)"
 if [ "$uid" = 65534 ]; then pass "it runs as non-root (uid $uid)"; else fail "it runs as non-root" "id -u: $uid"; fi
-out="$(run_pod client 60 "wget -qO- -T 5 http://web.$NS.svc.$CLUSTER_DOMAIN:8080/" || echo "pod failed")"
+# (timeout, not wget -T: Debian busybox 1.35 wget segfaults with -T)
+out="$(run_pod client 60 "timeout 10 wget -qO- http://web.$NS.svc.$CLUSTER_DOMAIN:8080/" || echo "pod failed")"
 if grep -qx "$TOKEN" <<<"$out"; then
     pass "ClusterIP Service answers from another pod (web.$NS.svc.$CLUSTER_DOMAIN:8080)"
 else
@@ -154,6 +158,20 @@ node_port="$(kctl -n "$NS" get service web-nodeport -o jsonpath='{.spec.ports[0]
 host_get() { for _ in $(seq 1 20); do curl -sf --max-time 3 "$1" | grep -qx "$TOKEN" && return 0; sleep 1; done; return 1; }
 check "NodePort Service answers from the host: curl http://$NODE_IP:$node_port/" host_get "http://$NODE_IP:$node_port/"
 check "externalIPs Service answers from the host: curl http://$NODE_IP:80/" host_get "http://$NODE_IP:80/"
+
+# The user scheduler's image (the hub runs it with its own command) starts as nobody.
+kctl -n "$NS" run sched-image --image="$SCHEDULER_IMAGE" --image-pull-policy=Never --restart=Never \
+    --overrides='{"spec": {"securityContext": {"runAsNonRoot": true, "runAsUser": 65534}}}' \
+    --command -- /usr/local/bin/kube-scheduler --version >/dev/null 2>&1 || true
+out="the pod did not succeed"
+if wait_for 60 "the scheduler image's pod" phase_is sched-image Succeeded; then
+    out="$(kctl -n "$NS" logs sched-image 2>&1 || true)"
+fi
+if grep -qx "Kubernetes $KUBE_VERSION" <<<"$out"; then
+    pass "the user-scheduler image $SCHEDULER_IMAGE runs (kube-scheduler --version: $KUBE_VERSION)"
+else
+    fail "the user-scheduler image $SCHEDULER_IMAGE runs" "$(tr '\n' ' ' <<<"$out")"
+fi
 
 # ── storage ────────────────────────────────────────────────────────────────────────────────────
 kctl -n "$NS" apply -f - >/dev/null <<EOF
@@ -208,7 +226,7 @@ spec:
       $SECURITY
 EOF
 }
-running() { [ "$(kctl -n "$NS" get pod "$1" -o jsonpath='{.status.phase}' 2>/dev/null)" = Running ]; }
+running() { phase_is "$1" Running; }
 idle_pod placeholder jhp-smoke-low
 check "a low-priority placeholder ($request of $alloc allocatable) runs ($PAUSE_IMAGE)" wait_for 60 placeholder running placeholder
 idle_pod user jhp-smoke-high
