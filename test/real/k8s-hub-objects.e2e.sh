@@ -17,7 +17,7 @@
 #
 #   k8s-hub-objects.e2e.sh KUBE_BIN [PEBBLE_BIN]
 #     KUBE_BIN: etcd and kube-apiserver (tools/offline/go-tools/build.sh kube); kube-scheduler is
-#       built next to them when missing. PEBBLE_BIN: pebble, pebble-challtestsrv (optional).
+#       built next to them when missing (build.sh scheduler). PEBBLE_BIN: pebble, pebble-challtestsrv (optional).
 #     JHP_HUB_IMAGE / JHP_PROXY_IMAGE: local images for step 4 (skipped when unset or absent).
 # Prints PASS/FAIL/SKIP lines and a final "COUNTS passed failed skipped"; exits 1 on a failure.
 set -uo pipefail
@@ -146,11 +146,10 @@ can user-scheduler no create pods
 # ── 3. the user scheduler ──────────────────────────────────────────────────────────────────────
 SCHED="$KUBE_BIN/kube-scheduler"
 if [ ! -x "$SCHED" ]; then
-    # A copy of tools/offline/go-tools/go/kube, so building one more command leaves its go.mod/go.sum alone.
-    mkdir -p "$WORK/gomod" && cp "$ROOT/tools/offline/go-tools/go/kube/go.mod" "$ROOT/tools/offline/go-tools/go/kube/go.sum" "$WORK/gomod/" 2>/dev/null
+    # The kube module pins kube-scheduler too (the `scheduler` set; cached next to the API server).
     check "build kube-scheduler from k8s.io/kubernetes (the API server's release)" bash -c \
-        "cd '$WORK/gomod' && GOFLAGS=-mod=mod GONOSUMDB=k8s.io GOTOOLCHAIN=local timeout 1800 go build -o '$WORK/kube-scheduler' k8s.io/kubernetes/cmd/kube-scheduler"
-    SCHED="$WORK/kube-scheduler"
+        "timeout 1800 bash '$ROOT/tools/offline/go-tools/build.sh' scheduler >'$WORK/scheduler-bin'"
+    SCHED="$(tail -n 1 "$WORK/scheduler-bin" 2>/dev/null)/kube-scheduler"
 fi
 run_scheduler_checks() {
     local token sched_port

@@ -1,0 +1,6 @@
+//go:build tools
+
+// Package tools pins the commands built by tools/offline/go-tools/build.sh (the cluster set).
+package tools
+
+import _ "sigs.k8s.io/cri-tools/cmd/crictl"
