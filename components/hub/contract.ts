@@ -3,7 +3,7 @@
  * single-user image and every deployment of them (Docker and Kubernetes) must agree on. Defined
  * here once; components/docker and components/kubernetes import it, and so does the hub config
  * document. The images state the same values in their own languages (Dockerfile ARG/USER/EXPOSE,
- * jupyterhub_config.py); test/unit/hub/contract.test.ts holds them to this file.
+ * jupyterhub_config.py); test/unit/components/hub/contract.test.ts holds them to this file.
  */
 
 /** Ports inside the containers (zero-to-jupyterhub's numbers). */

@@ -14,8 +14,8 @@ import { HOMES_SOCKET } from "../../components/openstack/dockerVmCloudInit";
 import { dockerSpawnerBlock } from "../../components/docker/render";
 import { renderHubDocument, serializeHubDocument } from "../../components/hub/hubDocument";
 import { hubDocumentJson } from "../../components/kubernetes/jupyterhub/hub/document";
-import { platformConfig } from "../unit/hub/fixtures";
-import { ADDONS_OFF, NO_CAS, ctx } from "../unit/jupyterhub-k8s/fixtures";
+import { platformConfig } from "../unit/fixtures/config";
+import { ADDONS_OFF, NO_CAS, ctx } from "../unit/components/kubernetes/jupyterhub/fixtures";
 
 const out = process.argv[2];
 if (!out) {

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { dockerSpawnerBlock } from "../../../components/docker/render";
 import { renderHubDocument, serializeHubDocument } from "../../../components/hub/hubDocument";
-import { platformConfig } from "../../unit/hub/fixtures";
+import { platformConfig } from "../../unit/fixtures/config";
 import { docker, waitFor } from "./lib";
 
 const NET = "jupyterhub-e2e-cas-net";

@@ -11,9 +11,9 @@ import { dockerSpawnerBlock } from "../../../components/docker/render";
 import { renderHubDocument, serializeHubDocument } from "../../../components/hub/hubDocument";
 import { renderContext } from "../../../components/kubernetes/jupyterhub/context";
 import { hubDocumentJson } from "../../../components/kubernetes/jupyterhub/hub/document";
-import { config as k8sConfig, NO_CAS } from "../../unit/jupyterhub-k8s/fixtures";
+import { config as k8sConfig, NO_CAS } from "../../unit/components/kubernetes/jupyterhub/fixtures";
 import type { PlatformConfig } from "../../../config/types";
-import { platformConfig } from "../../unit/hub/fixtures";
+import { platformConfig } from "../../unit/fixtures/config";
 import { docker } from "./lib";
 
 interface Variant {

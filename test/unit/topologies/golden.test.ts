@@ -16,7 +16,7 @@ import { parse as parseYaml } from "yaml";
 import { parseConfig } from "../../../config/parse";
 import type { PlatformConfig } from "../../../config/types";
 import { settle } from "../harness";
-import { setupMocks } from "../openstack/fixtures";
+import { setupMocks } from "../fixtures/platformMocks";
 import { recordRegistrations, snapshotOf } from "./stackSnapshot";
 
 const ROOT = path.resolve(__dirname, "../../..");

@@ -4,7 +4,7 @@ import { parseConfig } from "../../../config/parse";
 import type { KubernetesOnExistingClusterConfig } from "../../../config/types";
 import * as pulumi from "@pulumi/pulumi";
 import { settle } from "../harness";
-import { plain, setupMocks, type PlatformMocks } from "../openstack/fixtures";
+import { plain, setupMocks, type PlatformMocks } from "../fixtures/platformMocks";
 import { EXISTING } from "../config/fixtures";
 
 function existing(extra: Record<string, string> = {}): KubernetesOnExistingClusterConfig {

@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 REPO=$(cd ../../.. && pwd)
 
-# The upstream refs are the Dockerfiles' defaults (test/unit/hub/contract.test.ts holds them equal
+# The upstream refs are the Dockerfiles' defaults (test/unit/components/hub/contract.test.ts holds them equal
 # to the config schema's defaults).
 upstream_of() { sed -n 's/^ARG BASE_IMAGE=//p' "$REPO/images/$1/Dockerfile" | head -n 1; }
 # quay.io/jupyter/minimal-notebook:2025-06-30 -> jupyterhub-platform/standin-minimal-notebook:2025-06-30

@@ -1,0 +1,143 @@
+import * as assert from "assert";
+import * as docker from "@pulumi/docker";
+import { setup, settle, valueOf, isSecret, type RecordingMocks } from "../../harness";
+import { localConfig } from "../../fixtures/config";
+import type { DockerTopologyConfig } from "../../../../config/types";
+
+// Loaded after setup() so resources register against the mocks.
+async function deploy(config: DockerTopologyConfig, extra: { tls?: { certPath: string; keyPath: string } } = {}) {
+    const mocks = await setup({});
+    const { DockerHub } = await import("../../../../components/docker/dockerHub");
+    const provider = new docker.Provider("engine", { host: "unix:///var/run/docker.sock" });
+    const hub = new DockerHub("hub", {
+        config,
+        provider,
+        dockerHost: "unix:///var/run/docker.sock",
+        dockerSocketGid: 998,
+        hubImage: "sha256:" + "1".repeat(64),
+        proxyImage: "sha256:" + "2".repeat(64),
+        singleuserImage: "sha256:" + "3".repeat(64),
+        ...extra,
+    });
+    await settle(mocks);
+    return { mocks, hub };
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Container env from the mock; it must arrive as a Pulumi secret (so the state encrypts it). */
+function envOf(mocks: RecordingMocks, name: string): string[] {
+    const raw = mocks.byName(name).inputs.envs as Record<string, unknown> | string[];
+    assert.ok(!Array.isArray(raw) && raw[SECRET_SIG] !== undefined, `${name} envs must be a secret`);
+    return (raw as { value: string[] }).value;
+}
+
+describe("DockerHub component", () => {
+    it("creates network, hub data volume, proxy and hub containers with stack names", async () => {
+        const { mocks } = await deploy(localConfig({ "hub.port": "18000" }, { stack: "e2e" }));
+        assert.strictEqual(mocks.byName("hub-network").inputs.name, "jupyterhub-e2e-net");
+        assert.strictEqual(mocks.byName("hub-hub-data").type, "docker:index/volume:Volume");
+        assert.strictEqual(mocks.byName("hub-hub-data").inputs.name, "jupyterhub-e2e-hub-data");
+        const proxy = mocks.byName("hub-proxy");
+        assert.strictEqual(proxy.type, "docker:index/container:Container");
+        assert.strictEqual(proxy.inputs.name, "jupyterhub-e2e-proxy");
+        assert.strictEqual(proxy.inputs.image, "sha256:" + "2".repeat(64));
+        assert.deepStrictEqual(proxy.inputs.ports, [{ internal: 8000, external: 18000, ip: "127.0.0.1", protocol: "tcp" }]);
+        const hub = mocks.byName("hub-hub");
+        assert.strictEqual(hub.inputs.name, "jupyterhub-e2e-hub");
+        assert.strictEqual(hub.inputs.image, "sha256:" + "1".repeat(64));
+        assert.strictEqual(hub.inputs.ports, undefined, "only the proxy is published");
+        assert.deepStrictEqual(hub.inputs.groupAdds, ["998"]);
+        assert.strictEqual(hub.inputs.wait, true);
+        const mounts = hub.inputs.mounts as { type: string; source: string; target: string }[];
+        assert.deepStrictEqual(
+            mounts.map((m) => [m.type, m.source, m.target]),
+            [
+                ["bind", "/var/run/docker.sock", "/var/run/docker.sock"],
+                ["volume", "jupyterhub-e2e-hub-data", "/srv/jupyterhub/data"],
+            ],
+        );
+        const nets = hub.inputs.networksAdvanced as { name: string }[];
+        assert.strictEqual(nets[0].name, "jupyterhub-e2e-net");
+    });
+
+    it("uploads the hub document, with the single-user image pinned and no secret in it", async () => {
+        const { mocks } = await deploy(
+            localConfig({ "hub.auth.dummyPassword": "s3cret-dummy" }, { secretKeys: ["hub.auth.dummyPassword"] }),
+        );
+        const uploads = mocks.byName("hub-hub").inputs.uploads as { file: string; content: string; permissions: string }[];
+        assert.strictEqual(uploads.length, 1);
+        assert.strictEqual(uploads[0].file, "/etc/jupyterhub/platform/config.json");
+        assert.strictEqual(uploads[0].permissions, "0444");
+        const doc = JSON.parse(uploads[0].content);
+        assert.strictEqual(doc.singleuser.image, "sha256:" + "3".repeat(64));
+        assert.strictEqual(doc.proxy.apiUrl, "http://jupyterhub-unit-proxy:8001");
+        assert.ok(!uploads[0].content.includes("s3cret-dummy"));
+        assert.ok(!uploads[0].content.includes("mock-password"));
+    });
+
+    it("passes generated secrets in the hub environment, and the configured dummy password", async () => {
+        const { mocks, hub } = await deploy(
+            localConfig({ "hub.auth.dummyPassword": "s3cret-dummy" }, { secretKeys: ["hub.auth.dummyPassword"] }),
+        );
+        const env = envOf(mocks, "hub-hub");
+        assert.ok(env.includes("PLATFORM_COOKIE_SECRET=mock-password-hub-cookie-secret"));
+        assert.ok(env.includes("CONFIGPROXY_AUTH_TOKEN=mock-password-hub-proxy-token"));
+        assert.ok(env.includes("PLATFORM_CRYPT_KEY=mock-password-hub-crypt-key"));
+        assert.ok(env.includes("PLATFORM_DUMMY_PASSWORD=s3cret-dummy"));
+        assert.ok(env.some((e) => e.startsWith("PLATFORM_PROXY_CONTAINER=")));
+        assert.deepStrictEqual(envOf(mocks, "hub-proxy"), ["CONFIGPROXY_AUTH_TOKEN=mock-password-hub-proxy-token"]);
+        assert.strictEqual(
+            mocks.ofType("random:index/randomPassword:RandomPassword").length,
+            3,
+            "no generated dummy password when configured",
+        );
+        assert.strictEqual(await valueOf(hub.loginPassword), "s3cret-dummy");
+        assert.ok(await isSecret(hub.loginPassword));
+    });
+
+    it("generates a dummy password when none is configured and exports it as a secret", async () => {
+        const { mocks, hub } = await deploy(localConfig({ "hub.adminUsers": JSON.stringify(["teacher"]) }));
+        const passwords = mocks.ofType("random:index/randomPassword:RandomPassword");
+        assert.deepStrictEqual(passwords.map((p) => p.name).sort(), [
+            "hub-cookie-secret",
+            "hub-crypt-key",
+            "hub-dummy-password",
+            "hub-proxy-token",
+        ]);
+        for (const p of passwords) assert.strictEqual(p.inputs.special, false);
+        assert.strictEqual(await valueOf(hub.loginPassword), "mock-password-hub-dummy-password");
+        assert.ok(await isSecret(hub.loginPassword));
+        assert.strictEqual(await valueOf(hub.loginUser), "teacher");
+        assert.strictEqual(await valueOf(hub.url), "http://127.0.0.1:8000");
+    });
+
+    it("creates shared volumes and a janitor that keeps homes unless retainOnDestroy is false", async () => {
+        const kept = await deploy(localConfig({ "singleuser.sharedVolumes": JSON.stringify(["software:/opt/software"]) }));
+        assert.strictEqual(kept.mocks.byName("hub-shared-0").inputs.name, "software");
+        const janitor = kept.mocks.byName("hub-user-servers");
+        assert.strictEqual(janitor.inputs.containerLabel, "org.jupyterhub-platform.stack=unit");
+        assert.strictEqual(janitor.inputs.userVolumePrefix, "jupyterhub-unit-home-");
+        assert.strictEqual(janitor.inputs.removeVolumes, false);
+        const dropped = await deploy(localConfig({ "data.retainOnDestroy": "false" }));
+        assert.strictEqual(dropped.mocks.byName("hub-user-servers").inputs.removeVolumes, true);
+    });
+
+    it("mounts TLS files into the proxy and publishes 443 and 80", async () => {
+        const { mocks } = await deploy(localConfig(), { tls: { certPath: "/etc/le/fullchain.pem", keyPath: "/etc/le/privkey.pem" } });
+        const proxy = mocks.byName("hub-proxy");
+        const mounts = proxy.inputs.mounts as { source: string; target: string; readOnly: boolean }[];
+        assert.deepStrictEqual(
+            mounts.map((m) => [m.source, m.target, m.readOnly]),
+            [
+                ["/etc/le/fullchain.pem", "/etc/proxy-tls/cert.pem", true],
+                ["/etc/le/privkey.pem", "/etc/proxy-tls/key.pem", true],
+            ],
+        );
+        assert.deepStrictEqual(
+            (proxy.inputs.ports as { external: number }[]).map((p) => p.external),
+            [443, 80],
+        );
+        assert.ok((proxy.inputs.command as string[]).includes("--port=8443"));
+    });
+});
