@@ -9,6 +9,7 @@ import type { KubernetesOnOpenStackConfig } from "../../config/types";
 import { BRICK_DIR, GLUSTER_VOLUME, glusterReplica, renderStorageUserData, STORAGE_ADMIN_MOUNT } from "./clusterCloudInit";
 import type { GlusterParams } from "./scripts";
 import { nodePort, Server, type VmPlacementArgs } from "./server";
+import { SINGLEUSER_OWNER } from "../hub/contract";
 
 export interface GlusterStorageArgs extends VmPlacementArgs {
     config: KubernetesOnOpenStackConfig;
@@ -25,7 +26,7 @@ export function glusterParams(config: KubernetesOnOpenStackConfig, peers: readon
         replica: glusterReplica(peers.length),
         quotaBytes: config.singleuser.homeQuotaBytes,
         adminMount: STORAGE_ADMIN_MOUNT,
-        owner: "1000:100",
+        owner: SINGLEUSER_OWNER,
     };
 }
 
