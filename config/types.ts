@@ -137,6 +137,8 @@ export interface Profile {
     image?: string;
     memLimitBytes?: number;
     cpuLimit?: number;
+    memGuaranteeBytes?: number;
+    cpuGuarantee?: number;
     default: boolean;
 }
 

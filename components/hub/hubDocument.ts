@@ -71,6 +71,8 @@ export interface HubDocumentProfile {
     image?: string;
     memLimitBytes?: number;
     cpuLimit?: number;
+    memGuaranteeBytes?: number;
+    cpuGuarantee?: number;
 }
 
 export interface HubDocument {
@@ -243,6 +245,8 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
                 ...(p.image !== undefined ? { image: p.image } : {}),
                 ...(p.memLimitBytes !== undefined ? { memLimitBytes: p.memLimitBytes } : {}),
                 ...(p.cpuLimit !== undefined ? { cpuLimit: p.cpuLimit } : {}),
+                ...(p.memGuaranteeBytes !== undefined ? { memGuaranteeBytes: p.memGuaranteeBytes } : {}),
+                ...(p.cpuGuarantee !== undefined ? { cpuGuarantee: p.cpuGuarantee } : {}),
             })),
         },
         docker: spawner === "docker" ? (target.docker as DockerSpawnerBlock) : null,

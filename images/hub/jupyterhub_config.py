@@ -304,6 +304,10 @@ if spawner == "docker":
                 spawner_.extra_host_config = {"memswap_limit": p["memLimitBytes"]}
             if p.get("cpuLimit"):
                 spawner_.cpu_limit = p["cpuLimit"]
+            if p.get("memGuaranteeBytes"):
+                spawner_.mem_guarantee = p["memGuaranteeBytes"]
+            if p.get("cpuGuarantee"):
+                spawner_.cpu_guarantee = p["cpuGuarantee"]
 
         c.DockerSpawner.options_form = _profile_form
         c.DockerSpawner.options_from_form = _profile_options
@@ -364,6 +368,10 @@ elif spawner == "kubernetes":
                 override["mem_limit"] = p["memLimitBytes"]
             if p.get("cpuLimit"):
                 override["cpu_limit"] = p["cpuLimit"]
+            if p.get("memGuaranteeBytes"):
+                override["mem_guarantee"] = p["memGuaranteeBytes"]
+            if p.get("cpuGuarantee"):
+                override["cpu_guarantee"] = p["cpuGuarantee"]
             overrides.append(
                 {
                     "slug": p["slug"],
