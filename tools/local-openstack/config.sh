@@ -48,16 +48,23 @@ JHP_OS_USER=jhp
 JHP_OS_COMPUTE_HOST=jhp-local-compute
 
 # The external network for routers and floating IPs: a flat provider network on a bridge the
-# scripts create (no physical interface: nothing leaves the machine). 203.0.113.0/24 is
-# TEST-NET-3 (documentation range); up.sh also adds an `unreachable` route for it so no packet
-# to a floating IP can ever take the default route.
+# scripts create, with no physical port (nothing can leave the machine through it). The host
+# holds JHP_OS_EXT_HOST_ADDR on that bridge, so the range is routed into the bridge, i.e. to the
+# routers' namespaces, and never to the default route; nobody holds the subnet's gateway
+# address, so the routers' own traffic ends on the bridge too. 198.51.100.0/24 is TEST-NET-2
+# (documentation). Not TEST-NET-3: on this machine 203.0.113.80 is the package registries'
+# proxy. up.sh refuses a range that overlaps a route, the resolver or a registry's address.
 JHP_OS_EXT_NET="${JHP_OPENSTACK_EXTERNAL_NETWORK:-public}"
 JHP_OS_EXT_PHYSNET=public
 JHP_OS_EXT_BRIDGE=jhp-os-public
-JHP_OS_EXT_CIDR=203.0.113.0/24
-JHP_OS_EXT_GATEWAY=203.0.113.1
-JHP_OS_EXT_POOL_START=203.0.113.10
-JHP_OS_EXT_POOL_END=203.0.113.250
+JHP_OS_EXT_CIDR="${JHP_OPENSTACK_EXTERNAL_CIDR:-198.51.100.0/24}"
+JHP_OS_EXT_PREFIX="${JHP_OS_EXT_CIDR%.*}"
+JHP_OS_EXT_GATEWAY="$JHP_OS_EXT_PREFIX.1"
+JHP_OS_EXT_POOL_START="$JHP_OS_EXT_PREFIX.10"
+JHP_OS_EXT_POOL_END="$JHP_OS_EXT_PREFIX.250"
+JHP_OS_EXT_HOST_ADDR="$JHP_OS_EXT_PREFIX.254"
+# Hosts this machine needs (package registries): the external range must not cover them.
+JHP_OS_PREFLIGHT_HOSTS="deb.debian.org security.debian.org registry.npmjs.org proxy.golang.org pypi.org files.pythonhosted.org"
 
 # The one Glance image: a tiny empty qcow2 (the fake compute driver never boots anything).
 # Not named after a real distribution: it is a stand-in.
@@ -96,11 +103,11 @@ JHP_OS_STOP_TIMEOUT=20
 # (nova-compute) or only add init scripts and uwsgi wrappers (glance-api, nova-api, ...) are
 # left out: every service runs from its Python package's entry point.
 JHP_OS_PACKAGES=(
-  mariadb-server-core mariadb-client-core rabbitmq-server memcached
+  mariadb-server-core mariadb-client rabbitmq-server memcached
   uwsgi-core uwsgi-plugin-python3
   python3-keystone glance-common python3-placement nova-common neutron-common cinder-common
   python3-openstackclient python3-pymysql
-  qemu-utils dnsmasq-base iproute2 iputils-arping conntrack iptables ebtables sudo gettext-base curl
+  qemu-utils dnsmasq-base iproute2 iputils-arping iputils-ping conntrack iptables ebtables sudo gettext-base curl
 )
 
 # Layout of the run directory.

@@ -6,9 +6,9 @@
 #
 # Stops every service (APIs and agents first, then RabbitMQ, memcached and MariaDB, which flush
 # on a clean stop), then whatever they left detached (dnsmasq, privsep helpers), then removes
-# the network namespaces and links Neutron created (those absent from up.sh's baseline), the
-# external bridge and the unreachable route. The next `up` rebuilds the namespaces from the
-# database. Safe to run when nothing is up.
+# the network namespaces and links Neutron created (those absent from up.sh's baseline) and the
+# external bridge (with the host's address on it). The next `up` rebuilds the namespaces from
+# the database. Safe to run when nothing is up.
 set -euo pipefail
 # shellcheck source=tools/local-openstack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -76,6 +76,7 @@ if [ -f "$JHP_OS_STATE/net-created" ]; then
   # Newest first.
   tac "$JHP_OS_STATE/net-created" | while read -r kind what; do
     case "$kind" in
+      # Written by earlier versions of up.sh.
       route) ip route del unreachable "$what" 2>/dev/null || true ;;
       link) ip link delete "$what" 2>/dev/null || true ;;
     esac

@@ -5,13 +5,15 @@
 #   npm run openstack:up && bash tools/local-openstack/smoke.sh
 #
 # Checks, each failing the script when OpenStack does not do it: network + subnet with DNS
-# servers, router with external gateway and an interface (ports plugged by the agents), security
+# servers, router with external gateway (its address answers ping in its namespace) and an
+# interface (ports plugged by the agents), security
 # group + rule, port with a fixed IP, the group and an allowed address pair, floating IP
 # associated to the port (and its NAT rule in the router's namespace), key pair, a volume made
 # from the Glance image, a server booted from it with user-data (ACTIVE on the fake driver,
 # user-data read back through the API), a second volume attached (in-use) and detached, and
 # finally that nothing it created is left. Every call and wait is bounded; a trap cleans up on
-# failure. No packet is sent to any address of the fake servers.
+# failure. No packet is sent to any address of the fake servers (only the router's gateway, in
+# a namespace on this host, is pinged).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=tools/local-openstack/lib.sh
@@ -88,7 +90,16 @@ gw=$(os router show "$p-router" -f json -c external_gateway_info)
 [[ "$gw" == *"$ext_id"* ]] || fail "router gateway: $gw"
 wait_for "router interface port" ACTIVE \
   os port list --router "$p-router" --device-owner network:router_interface -f value -c Status
-ok "router with gateway on $JHP_OPENSTACK_EXTERNAL_NETWORK; interface port ACTIVE (plugged by the L3 and Linux bridge agents)"
+# The router's gateway address answers from its namespace, through the Linux bridge agent's
+# plumbing, over the external bridge this host holds an address on (a host the scripts made,
+# not a fake server).
+gw_ip=$(printf '%s' "$gw" | "$JHP_OS_PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["external_gateway_info"]["external_fixed_ips"][0]["ip_address"])')
+deadline=$((SECONDS + 60))
+until ping -c 1 -W 2 "$gw_ip" >/dev/null 2>&1; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "router gateway $gw_ip does not answer ping"
+  sleep 2
+done
+ok "router with gateway $gw_ip on $JHP_OPENSTACK_EXTERNAL_NETWORK (answers ping from qrouter-$router_id); interface port ACTIVE"
 
 # ---- security group + rule, port with fixed IP, group and allowed address pair
 os security group create "$p-sg" >/dev/null

@@ -20,8 +20,37 @@ start_seconds=$SECONDS
 
 bash "$JHP_OS_DIR/install.sh"
 
+pkg_version() { dpkg-query -W -f='${Version}' "$1"; }
+inputs_hash() { cat "$JHP_OS_DIR/config.sh" "$JHP_OS_DIR/python/jhp_local_openstack/bootstrap.py" | sha256sum | cut -c1-16; }
+
+# ---------------------------------------------------------------- baseline
+# A fresh run directory (first start, or after `down --purge`) costs minutes of schema
+# migrations and bootstrap. The first such start saves the result - a dump of the databases,
+# the secrets, Keystone's keys, the image file and the stamps - to the cache, keyed by the
+# package versions, the inputs of the bootstrap and the run directory (Glance records the
+# image's path); later fresh starts restore it instead.
+baseline_key() {
+  {
+    printf '%s\n' "$JHP_OS_RUN"
+    for p in mariadb-server-core python3-keystone python3-glance python3-placement python3-nova python3-neutron python3-cinder; do
+      pkg_version "$p"
+      echo
+    done
+    inputs_hash
+  } | sha256sum | cut -c1-16
+}
+baseline="$JHP_OS_CACHE/baseline-$(baseline_key).tar.gz"
+fresh="" restored=""
+if [ ! -e "$JHP_OS_STATE/secrets.env" ] && [ ! -d "$JHP_OS_DATA/mysql" ]; then
+  fresh=1
+fi
 mkdir -p "$JHP_OS_RUN" "$JHP_OS_ETC" "$JHP_OS_LOG" "$JHP_OS_PIDS" "$JHP_OS_STATE" "$JHP_OS_DATA" "$JHP_OS_CACHE"
 chmod 0700 "$JHP_OS_RUN"
+if [ -n "$fresh" ] && [ -s "$baseline" ]; then
+  jhp_os_log "fresh run directory: restoring the baseline $baseline"
+  tar -C "$JHP_OS_RUN" -xzf "$baseline"
+  restored=1
+fi
 jhp_os_load_secrets
 jhp_os_export_derived
 # The project's Python pieces: the compute driver, the volume driver, bootstrap.py.
@@ -65,23 +94,25 @@ if [ ! -s "$JHP_OS_IMAGE_FILE" ]; then
 fi
 
 # ---------------------------------------------------------------- host network
-# Recorded in $JHP_OS_STATE and undone by down.sh: the external bridge, an `unreachable` route
-# for the floating-IP range, and a baseline of the links and namespaces that existed before,
-# so that down.sh removes only what Neutron created.
+# Recorded in $JHP_OS_STATE and undone by down.sh: the external bridge with the host's address
+# on it, and a baseline of the links and namespaces that existed before, so that down.sh removes
+# only what Neutron created.
 net_up() {
   if [ ! -f "$JHP_OS_STATE/net-baseline-links" ]; then
     ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' >"$JHP_OS_STATE/net-baseline-links"
     ip netns list | awk '{ print $1 }' >"$JHP_OS_STATE/net-baseline-netns"
   fi
   if ! ip link show "$JHP_OS_EXT_BRIDGE" >/dev/null 2>&1; then
+    # The range becomes a connected route of this host: it must not capture anything the
+    # machine talks to.
+    # shellcheck disable=SC2086
+    "$JHP_OS_PYTHON" -m jhp_local_openstack.netcheck "$JHP_OS_EXT_CIDR" $JHP_OS_PREFLIGHT_HOSTS ||
+      jhp_os_die "external range $JHP_OS_EXT_CIDR is in use on this machine; set JHP_OPENSTACK_EXTERNAL_CIDR"
     ip link add "$JHP_OS_EXT_BRIDGE" type bridge
     echo "link $JHP_OS_EXT_BRIDGE" >>"$JHP_OS_STATE/net-created"
+    ip addr add "$JHP_OS_EXT_HOST_ADDR/${JHP_OS_EXT_CIDR#*/}" dev "$JHP_OS_EXT_BRIDGE"
   fi
   ip link set "$JHP_OS_EXT_BRIDGE" up
-  if ! ip route show "$JHP_OS_EXT_CIDR" | grep -q '^unreachable'; then
-    ip route add unreachable "$JHP_OS_EXT_CIDR"
-    echo "route $JHP_OS_EXT_CIDR" >>"$JHP_OS_STATE/net-created"
-  fi
 }
 net_up
 
@@ -92,7 +123,6 @@ py() { # py NAME MODULE:FUNCTION ARGS... - a service from its Python entry point
   jhp_os_start "$prog" "$JHP_OS_PYTHON" -c \
     "import sys; from ${entry%%:*} import ${entry##*:} as main; sys.argv[0] = '$prog'; sys.exit(main())" "$@"
 }
-pkg_version() { dpkg-query -W -f='${Version}' "$1"; }
 # stamped KEY VALUE CMD... - run CMD unless the stamp KEY already holds VALUE; then record it.
 stamped() {
   local key=$1 value=$2 f="$JHP_OS_STATE/stamp-$1"
@@ -105,7 +135,7 @@ stamped() {
   printf '%s' "$value" >"$f"
 }
 mysql_root() { mariadb --no-defaults -S "$JHP_OS_MYSQL_SOCKET" -uroot; }
-inputs_hash() { cat "$JHP_OS_DIR/config.sh" "$JHP_OS_DIR/python/jhp_local_openstack/bootstrap.py" | sha256sum | cut -c1-16; }
+openstack_dbs=(keystone glance placement nova_api nova nova_cell0 neutron cinder)
 
 # ---------------------------------------------------------------- infrastructure
 if [ ! -d "$JHP_OS_DATA/mysql/mysql" ]; then
@@ -151,14 +181,20 @@ jhp_os_start rabbitmq env "${rabbit_env[@]}" /usr/lib/rabbitmq/bin/rabbitmq-serv
 jhp_os_wait_tcp mariadb "$JHP_OS_MYSQL_PORT"
 # Databases and the one database user (idempotent, one client call).
 {
-  for db in keystone glance placement nova_api nova nova_cell0 neutron cinder; do
+  for db in "${openstack_dbs[@]}"; do
     printf 'CREATE DATABASE IF NOT EXISTS %s;\n' "$db"
   done
   printf "CREATE USER IF NOT EXISTS 'jhp'@'%s' IDENTIFIED BY '%s';\n" "$JHP_OS_HOST" "$JHP_OS_PW_DB"
-  for db in keystone glance placement nova_api nova nova_cell0 neutron cinder; do
+  for db in "${openstack_dbs[@]}"; do
     printf "GRANT ALL PRIVILEGES ON %s.* TO 'jhp'@'%s';\n" "$db" "$JHP_OS_HOST"
   done
 } | mysql_root
+if [ -s "$JHP_OS_STATE/baseline.sql.gz" ]; then
+  # Restored from the cache above: the schemas and the bootstrap's records.
+  gunzip -c "$JHP_OS_STATE/baseline.sql.gz" | mysql_root
+  rm -f "$JHP_OS_STATE/baseline.sql.gz"
+  jhp_os_log "baseline databases restored"
+fi
 
 jhp_os_wait_tcp memcached "$JHP_OS_MEMCACHED_PORT"
 
@@ -231,27 +267,30 @@ for job in "${sync_jobs[@]}"; do
 done
 
 # ---------------------------------------------------------------- services
+# neutron-server first: its agents wait for it.
+py neutron-server jhp_local_openstack.neutron_server:main "${neutron_confs[@]}"
 uwsgi_app placement "$JHP_OS_PLACEMENT_PORT" /usr/bin/placement-api "OS_PLACEMENT_CONFIG_DIR=$JHP_OS_ETC/placement"
 py glance-api glance.cmd.api:main --config-file "$JHP_OS_ETC/glance/glance-api.conf"
 py nova-api nova.cmd.api:main --config-file "$nova_conf"
 py nova-conductor nova.cmd.conductor:main --config-file "$nova_conf"
 py nova-scheduler nova.cmd.scheduler:main --config-file "$nova_conf"
 py nova-compute jhp_local_openstack.nova_compute:main --config-file "$nova_conf"
-py neutron-server jhp_local_openstack.neutron_server:main "${neutron_confs[@]}"
+py cinder-api cinder.cmd.api:main --config-file "$cinder_conf"
+py cinder-scheduler cinder.cmd.scheduler:main --config-file "$cinder_conf"
+py cinder-volume cinder.cmd.volume:main --config-file "$cinder_conf"
+# The agents once neutron-server consumes their RPC topics (see bootstrap.neutron_rpc).
+jhp_os_wait_http neutron-server "http://$JHP_OS_HOST:$JHP_OS_NEUTRON_PORT/"
+"$JHP_OS_PYTHON" -m jhp_local_openstack.bootstrap neutron-rpc
 py neutron-linuxbridge-agent neutron.cmd.eventlet.plugins.linuxbridge_neutron_agent:main \
   --config-file "$JHP_OS_ETC/neutron/neutron.conf" --config-file "$JHP_OS_ETC/neutron/linuxbridge_agent.ini"
 py neutron-dhcp-agent neutron.cmd.eventlet.agents.dhcp:main \
   --config-file "$JHP_OS_ETC/neutron/neutron.conf" --config-file "$JHP_OS_ETC/neutron/dhcp_agent.ini"
 py neutron-l3-agent neutron.cmd.eventlet.agents.l3:main \
   --config-file "$JHP_OS_ETC/neutron/neutron.conf" --config-file "$JHP_OS_ETC/neutron/l3_agent.ini"
-py cinder-api cinder.cmd.api:main --config-file "$cinder_conf"
-py cinder-scheduler cinder.cmd.scheduler:main --config-file "$cinder_conf"
-py cinder-volume cinder.cmd.volume:main --config-file "$cinder_conf"
 
 jhp_os_wait_http placement "http://$JHP_OS_HOST:$JHP_OS_PLACEMENT_PORT/"
 jhp_os_wait_http glance-api "http://$JHP_OS_HOST:$JHP_OS_GLANCE_PORT/"
 jhp_os_wait_http nova-api "http://$JHP_OS_HOST:$JHP_OS_NOVA_PORT/"
-jhp_os_wait_http neutron-server "http://$JHP_OS_HOST:$JHP_OS_NEUTRON_PORT/"
 jhp_os_wait_http cinder-api "http://$JHP_OS_HOST:$JHP_OS_CINDER_PORT/"
 
 # Services report in through their APIs (bounded); a dead process fails fast here too.
@@ -298,6 +337,23 @@ EOF
   } >"$JHP_OS_CLOUDS_YAML.tmp"
   mv "$JHP_OS_CLOUDS_YAML.tmp" "$JHP_OS_CLOUDS_YAML"
 )
+
+if [ -n "$fresh" ] && [ -z "$restored" ] && [ ! -s "$baseline" ]; then
+  # Nothing but the bootstrap has touched the cloud yet: this is the state to restore.
+  tmp=$(mktemp -d)
+  state_rel=${JHP_OS_STATE#"$JHP_OS_RUN/"} data_rel=${JHP_OS_DATA#"$JHP_OS_RUN/"}
+  mkdir -p "$tmp/$state_rel" "$tmp/$data_rel/glance"
+  mariadb-dump --no-defaults -S "$JHP_OS_MYSQL_SOCKET" -uroot --single-transaction \
+    --databases "${openstack_dbs[@]}" | gzip -1 >"$tmp/$state_rel/baseline.sql.gz"
+  cp -a "$JHP_OS_STATE/secrets.env" "$JHP_OS_STATE"/stamp-* "$tmp/$state_rel/"
+  cp -a "$JHP_OS_DATA/keystone" "$tmp/$data_rel/"
+  cp -a "$JHP_OS_DATA/glance/images" "$tmp/$data_rel/glance/"
+  rm -f "$JHP_OS_CACHE"/baseline-*.tar.gz
+  (umask 077 && tar -czf "$baseline.tmp" -C "$tmp" .)
+  mv "$baseline.tmp" "$baseline"
+  rm -rf "$tmp"
+  jhp_os_log "saved the baseline for fresh starts: $baseline ($(du -h "$baseline" | cut -f1))"
+fi
 
 elapsed=$((SECONDS - start_seconds))
 jhp_os_log "up in ${elapsed}s; $(jhp_os_memory)"

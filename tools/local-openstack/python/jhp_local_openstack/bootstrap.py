@@ -1,6 +1,7 @@
 """Bootstrap and health checks of the local OpenStack, with Debian's openstacksdk.
 
     python3 -m jhp_local_openstack.bootstrap identity    # service users, catalog, test project
+    python3 -m jhp_local_openstack.bootstrap neutron-rpc # bounded wait: neutron-server's RPC queues
     python3 -m jhp_local_openstack.bootstrap health      # bounded wait: every service up
     python3 -m jhp_local_openstack.bootstrap hypervisor  # bounded wait: the compute host mapped
     python3 -m jhp_local_openstack.bootstrap resources   # flavors, image, external net, quotas
@@ -141,6 +142,41 @@ def health():
         time.sleep(2)
 
 
+def neutron_rpc():
+    """Bounded wait until neutron-server consumes the RPC topics its agents call.
+
+    An agent's first call to a topic nobody consumes yet is dropped by RabbitMQ; the agent then
+    waits for the RPC timeout (60 s) and a back-off before it tries again. Starting the agents
+    once these queues exist avoids that minute.
+    """
+    from urllib.parse import urlparse
+
+    import amqp
+
+    url = urlparse(E["JHP_OS_TRANSPORT"])
+    queues = ["q-plugin", "q-l3-plugin", "q-reports-plugin"]
+    deadline = time.monotonic() + int(E["JHP_OS_START_TIMEOUT"])
+    while True:
+        missing = []
+        try:
+            with amqp.Connection(f"{url.hostname}:{url.port}", userid=url.username, password=url.password, connect_timeout=5) as conn:
+                conn.connect()
+                for q in queues:
+                    ch = conn.channel()
+                    try:
+                        ch.queue_declare(q, passive=True)
+                    except amqp.exceptions.NotFound:
+                        missing.append(q)
+        except (OSError, amqp.exceptions.AMQPError) as exc:
+            missing.append(f"RabbitMQ: {exc}")
+        if not missing:
+            return
+        if time.monotonic() > deadline:
+            log(f"neutron-server consumes no {', '.join(missing)} after {E['JHP_OS_START_TIMEOUT']}s")
+            sys.exit(1)
+        time.sleep(1)
+
+
 def hypervisor():
     """Bounded wait until the compute host is mapped to its cell and listed as a hypervisor."""
     conn = admin_connection()
@@ -188,10 +224,14 @@ def resources():
             is_router_external=True,
             provider_network_type="flat",
             provider_physical_network=E["JHP_OS_EXT_PHYSNET"],
-            description="jupyterhub-platform local OpenStack: floating IPs (TEST-NET-3, routed nowhere)",
+            description="jupyterhub-platform local OpenStack: floating IPs (on a bridge of this host only)",
         )
     subnet_name = f"{net_name}-subnet"
-    if conn.network.find_subnet(subnet_name, network_id=net.id) is None:
+    subnet = conn.network.find_subnet(subnet_name, network_id=net.id)
+    if subnet is not None and subnet.cidr != E["JHP_OS_EXT_CIDR"]:
+        log(f"{subnet_name} is {subnet.cidr}, config.sh says {E['JHP_OS_EXT_CIDR']}: run `npm run openstack:down -- --purge`")
+        sys.exit(1)
+    if subnet is None:
         conn.network.create_subnet(
             name=subnet_name,
             network_id=net.id,
@@ -223,7 +263,13 @@ def resources():
     log(f"resources ready: flavors, image {image_name}, network {net_name}, volume type {vtype}, quotas of {project.name}")
 
 
-STEPS = {"identity": identity, "health": health, "hypervisor": hypervisor, "resources": resources}
+STEPS = {
+    "identity": identity,
+    "neutron-rpc": neutron_rpc,
+    "health": health,
+    "hypervisor": hypervisor,
+    "resources": resources,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or any(a not in STEPS for a in sys.argv[1:]):
