@@ -21,6 +21,7 @@ for arg in "$@"; do
   esac
 done
 [ "$(id -u)" = 0 ] || jhp_os_die "must run as root"
+jhp_os_lock
 
 # Consumers before what they consume: the OpenStack services together (each waits for its own
 # workers), then RabbitMQ, memcached and MariaDB.
@@ -37,6 +38,12 @@ stop_all() {
   done
   for name in "${pids[@]}"; do wait "$name" || true; done
 }
+# The namespaces and bridges Neutron made are named after its networks and routers: read their
+# names while the database still answers.
+if jhp_os_running mariadb; then
+  jhp_os_neutron_devices >"$JHP_OS_STATE/neutron-devices" 2>/dev/null || true
+fi
+
 stop_all cinder-volume cinder-scheduler cinder-api \
   neutron-l3-agent neutron-dhcp-agent neutron-linuxbridge-agent neutron-server \
   nova-compute nova-scheduler nova-conductor nova-api glance-api placement keystone
@@ -58,20 +65,28 @@ if [ -n "$strays" ]; then
 fi
 
 # ---------------------------------------------------------------- host network
+# Each qdhcp-/qrouter- namespace holds one end of the veth pairs of its ports: deleting it
+# deletes their tap ends in this namespace too. What is left is the per-network bridges (brq…).
+# Names come from Neutron's database; a namespace or bridge with Neutron's prefixes that is
+# neither there nor in up.sh's baseline (made after the last read of the database) goes too.
 in_file() { [ -f "$2" ] && grep -qxF "$1" "$2"; }
-if [ -f "$JHP_OS_STATE/net-baseline-links" ]; then
-  for ns in $(ip netns list | awk '{ print $1 }'); do
-    case "$ns" in qrouter-* | qdhcp-*) ;; *) continue ;; esac
-    in_file "$ns" "$JHP_OS_STATE/net-baseline-netns" && continue
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
-    ip netns delete "$ns"
-  done
-  for link in $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
-    case "$link" in brq* | tap*) ;; *) continue ;; esac
-    in_file "$link" "$JHP_OS_STATE/net-baseline-links" && continue
-    ip link delete "$link" 2>/dev/null || true
-  done
-fi
+delete_netns() {
+  local ns=$1 p
+  for p in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$p" 2>/dev/null || true; done
+  ip netns delete "$ns" 2>/dev/null || true
+}
+ours() { # ours NAME BASELINE_FILE - Neutron's (database) or made since up.sh's baseline
+  in_file "$1" "$JHP_OS_STATE/neutron-devices" && return 0
+  [ -f "$2" ] && ! in_file "$1" "$2"
+}
+for ns in $(ip netns list | awk '{ print $1 }'); do
+  case "$ns" in qrouter-* | qdhcp-*) ;; *) continue ;; esac
+  if ours "$ns" "$JHP_OS_STATE/net-baseline-netns"; then delete_netns "$ns"; fi
+done
+for link in $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+  case "$link" in brq*) ;; *) continue ;; esac
+  if ours "$link" "$JHP_OS_STATE/net-baseline-links"; then ip link delete "$link" 2>/dev/null || true; fi
+done
 if [ -f "$JHP_OS_STATE/net-created" ]; then
   # Newest first.
   tac "$JHP_OS_STATE/net-created" | while read -r kind what; do
@@ -82,7 +97,8 @@ if [ -f "$JHP_OS_STATE/net-created" ]; then
     esac
   done
 fi
-rm -f "$JHP_OS_STATE/net-created" "$JHP_OS_STATE/net-baseline-links" "$JHP_OS_STATE/net-baseline-netns"
+rm -f "$JHP_OS_STATE/net-created" "$JHP_OS_STATE/net-baseline-links" "$JHP_OS_STATE/net-baseline-netns" \
+  "$JHP_OS_STATE/neutron-devices"
 
 if [ -n "$purge" ]; then
   jhp_os_log "purging $JHP_OS_RUN"

@@ -15,6 +15,13 @@ jhp_os_die() {
   exit 1
 }
 
+# One up or down at a time. The lock lives beside the run directory (--purge deletes that) on
+# file descriptor 9, which the services must not inherit (they would hold it after up ends).
+jhp_os_lock() {
+  exec 9>"$JHP_OS_RUN.lock"
+  flock -w 900 9 || jhp_os_die "another openstack:up/down holds $JHP_OS_RUN.lock"
+}
+
 jhp_os_marker() { printf 'JHP_OS_SERVICE=%s@%s' "$1" "$JHP_OS_RUN"; }
 
 # Start time of a process in clock ticks since boot (the command name may hold spaces and
@@ -39,6 +46,15 @@ jhp_os_pid() {
 }
 
 jhp_os_running() { jhp_os_pid "$1" >/dev/null; }
+
+# When service NAME started, in seconds since the epoch (health checks want heartbeats newer
+# than that: a heartbeat from before a restart is still "up" for a minute).
+jhp_os_started_epoch() {
+  local pid start btime
+  read -r pid start <"$JHP_OS_PIDS/$1.pid" || return 1
+  btime=$(awk '/^btime/ { print $2 }' /proc/stat)
+  echo $((btime + start / $(getconf CLK_TCK)))
+}
 
 # What a service runs with: its command line, the configuration files and directories of the
 # run directory it names (as an argument or as VAR=PATH), and the project's Python modules.
@@ -79,6 +95,7 @@ jhp_os_start() {
   # without forking and $! is the service's pid.
   (
     cd "$JHP_OS_RUN" || exit 1
+    exec 9>&-
     exec env "$(jhp_os_marker "$name")" setsid "$@" >>"$JHP_OS_LOG/$name.log" 2>&1 </dev/null
   ) &
   local pid=$!
@@ -199,6 +216,16 @@ jhp_os_export_derived() {
   export JHP_OS_TRANSPORT="rabbit://jhp:${JHP_OS_PW_RABBIT}@${JHP_OS_HOST}:${JHP_OS_RABBIT_PORT}/"
   export JHP_OS_AUTH_URL="http://${JHP_OS_HOST}:${JHP_OS_KEYSTONE_PORT}/v3"
   export JHP_OS_MEMCACHE="${JHP_OS_HOST}:${JHP_OS_MEMCACHED_PORT}"
+}
+
+jhp_os_mysql() { mariadb --no-defaults -S "$JHP_OS_MYSQL_SOCKET" -uroot "$@"; }
+
+# Names of the namespaces and bridges Neutron's agents make for its networks and routers
+# (Linux bridge: brq + the first 11 characters of the network ID).
+jhp_os_neutron_devices() {
+  jhp_os_mysql -N -e "SELECT CONCAT('qdhcp-', id) FROM neutron.networks
+    UNION ALL SELECT CONCAT('brq', LEFT(id, 11)) FROM neutron.networks
+    UNION ALL SELECT CONCAT('qrouter-', id) FROM neutron.routers"
 }
 
 # Sum of RSS and PSS (kB) over every process of this run directory.

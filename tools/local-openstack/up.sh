@@ -18,7 +18,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [ "$(id -u)" = 0 ] || jhp_os_die "must run as root (network namespaces, bridges)"
 start_seconds=$SECONDS
 
+jhp_os_lock
+
 bash "$JHP_OS_DIR/install.sh"
+
+# A port taken by someone else would make a health wait talk to the wrong server.
+for pair in mariadb:"$JHP_OS_MYSQL_PORT" memcached:"$JHP_OS_MEMCACHED_PORT" epmd:"$JHP_OS_EPMD_PORT" \
+  rabbitmq:"$JHP_OS_RABBIT_PORT" rabbitmq:"$JHP_OS_RABBIT_DIST_PORT" keystone:"$JHP_OS_KEYSTONE_PORT" \
+  placement:"$JHP_OS_PLACEMENT_PORT" glance-api:"$JHP_OS_GLANCE_PORT" nova-api:"$JHP_OS_NOVA_PORT" \
+  neutron-server:"$JHP_OS_NEUTRON_PORT" cinder-api:"$JHP_OS_CINDER_PORT"; do
+  if ! jhp_os_running "${pair%%:*}" && [ -n "$(ss -Hltn "sport = :${pair##*:}")" ]; then
+    jhp_os_die "port ${pair##*:} (${pair%%:*}) is taken by another process; see tools/local-openstack/config.sh for the JHP_OPENSTACK_*_PORT overrides"
+  fi
+done
 
 pkg_version() { dpkg-query -W -f='${Version}' "$1"; }
 inputs_hash() { cat "$JHP_OS_DIR/config.sh" "$JHP_OS_DIR/python/jhp_local_openstack/bootstrap.py" | sha256sum | cut -c1-16; }
@@ -77,6 +89,10 @@ render keystone.conf "$JHP_OS_ETC/keystone/keystone.conf"
 render glance-api.conf "$JHP_OS_ETC/glance/glance-api.conf"
 render placement.conf "$JHP_OS_ETC/placement/placement.conf"
 render nova.conf "$JHP_OS_ETC/nova/nova.conf"
+# nova-compute gets no database credentials (it reaches the database through the conductor);
+# with them it tries the database itself and logs "No DB access allowed in nova-compute".
+grep -v '^connection = ' "$JHP_OS_ETC/nova/nova.conf" >"$JHP_OS_ETC/nova/nova-compute.conf"
+chmod 0600 "$JHP_OS_ETC/nova/nova-compute.conf"
 render neutron.conf "$JHP_OS_ETC/neutron/neutron.conf"
 render ml2_conf.ini "$JHP_OS_ETC/neutron/ml2_conf.ini"
 render linuxbridge_agent.ini "$JHP_OS_ETC/neutron/linuxbridge_agent.ini"
@@ -134,7 +150,6 @@ stamped() {
   "$@"
   printf '%s' "$value" >"$f"
 }
-mysql_root() { mariadb --no-defaults -S "$JHP_OS_MYSQL_SOCKET" -uroot; }
 openstack_dbs=(keystone glance placement nova_api nova nova_cell0 neutron cinder)
 
 # ---------------------------------------------------------------- infrastructure
@@ -188,10 +203,10 @@ jhp_os_wait_tcp mariadb "$JHP_OS_MYSQL_PORT"
   for db in "${openstack_dbs[@]}"; do
     printf "GRANT ALL PRIVILEGES ON %s.* TO 'jhp'@'%s';\n" "$db" "$JHP_OS_HOST"
   done
-} | mysql_root
+} | jhp_os_mysql
 if [ -s "$JHP_OS_STATE/baseline.sql.gz" ]; then
   # Restored from the cache above: the schemas and the bootstrap's records.
-  gunzip -c "$JHP_OS_STATE/baseline.sql.gz" | mysql_root
+  gunzip -c "$JHP_OS_STATE/baseline.sql.gz" | jhp_os_mysql
   rm -f "$JHP_OS_STATE/baseline.sql.gz"
   jhp_os_log "baseline databases restored"
 fi
@@ -274,7 +289,7 @@ py glance-api glance.cmd.api:main --config-file "$JHP_OS_ETC/glance/glance-api.c
 py nova-api nova.cmd.api:main --config-file "$nova_conf"
 py nova-conductor nova.cmd.conductor:main --config-file "$nova_conf"
 py nova-scheduler nova.cmd.scheduler:main --config-file "$nova_conf"
-py nova-compute jhp_local_openstack.nova_compute:main --config-file "$nova_conf"
+py nova-compute jhp_local_openstack.nova_compute:main --config-file "$JHP_OS_ETC/nova/nova-compute.conf"
 py cinder-api cinder.cmd.api:main --config-file "$cinder_conf"
 py cinder-scheduler cinder.cmd.scheduler:main --config-file "$cinder_conf"
 py cinder-volume cinder.cmd.volume:main --config-file "$cinder_conf"
@@ -300,6 +315,11 @@ for name in nova-conductor nova-scheduler nova-compute neutron-linuxbridge-agent
     jhp_os_die "$name exited"
   }
 done
+JHP_OS_STARTED=""
+for name in nova-conductor nova-scheduler nova-compute neutron-linuxbridge-agent neutron-dhcp-agent neutron-l3-agent cinder-scheduler cinder-volume; do
+  JHP_OS_STARTED+="$name=$(jhp_os_started_epoch "$name") "
+done
+export JHP_OS_STARTED
 "$JHP_OS_PYTHON" -m jhp_local_openstack.bootstrap health
 # The compute host must be mapped to its cell before anything can be scheduled on it (and
 # before the hypervisors API lists it).

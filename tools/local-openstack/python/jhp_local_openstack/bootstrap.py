@@ -106,28 +106,61 @@ def identity():
     log(f"identity ready: project {project.name}, user {user.name}, {len(catalog())} catalog services")
 
 
+AGENT_PROCESSES = {
+    "Linux bridge agent": "neutron-linuxbridge-agent",
+    "DHCP agent": "neutron-dhcp-agent",
+    "L3 agent": "neutron-l3-agent",
+}
+
+
+def _epoch(timestamp):
+    """An API timestamp (UTC, with 'T' or ' ', maybe microseconds) in seconds since the epoch."""
+    import datetime
+
+    ts = timestamp.replace("T", " ").split(".")[0].rstrip("Z")
+    return datetime.datetime.strptime(ts, "%Y-%m-%d %H:%M:%S").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
 def health():
-    """Bounded wait until every service reports itself up through its own API."""
+    """Bounded wait until every service reports itself up through its own API, with a heartbeat
+    newer than its process (JHP_OS_STARTED: process=epoch ...): a heartbeat from before a restart
+    still counts as "up" for a minute."""
     conn = admin_connection()
     host = E["JHP_OS_COMPUTE_HOST"]
+    started = dict(kv.split("=") for kv in E.get("JHP_OS_STARTED", "").split())
+    fresh = lambda process, ts: ts and _epoch(ts) >= int(started.get(process, 0)) - 1  # noqa: E731
     deadline = time.monotonic() + int(E["JHP_OS_START_TIMEOUT"])
     want_compute = {"nova-conductor", "nova-scheduler", "nova-compute"}
     want_volume = {"cinder-scheduler", "cinder-volume"}
-    want_agents = {"Linux bridge agent", "DHCP agent", "L3 agent"}
     missing = []
     next_report = time.monotonic() + 20
     while True:
         missing = []
         try:
             services = conn.compute.get("/os-services").json()["services"]
-            up = {s["binary"] for s in services if s["state"] == "up" and s["status"] == "enabled"}
+            up = {
+                s["binary"]
+                for s in services
+                if s["state"] == "up" and s["status"] == "enabled" and fresh(s["binary"], s["updated_at"])
+            }
             missing += sorted(want_compute - up)
             vservices = conn.block_storage.get("/os-services").json()["services"]
-            vup = {s["binary"] for s in vservices if s["state"] == "up" and s["status"] == "enabled"}
+            vup = {
+                s["binary"]
+                for s in vservices
+                if s["state"] == "up" and s["status"] == "enabled" and fresh(s["binary"], s["updated_at"])
+            }
             missing += sorted(want_volume - vup)
             agents = conn.network.get("/agents").json()["agents"]
-            alive = {a["agent_type"] for a in agents if a["alive"] and a["admin_state_up"] and a["host"] == host}
-            missing += sorted(want_agents - alive)
+            alive = {
+                a["agent_type"]
+                for a in agents
+                if a["alive"]
+                and a["admin_state_up"]
+                and a["host"] == host
+                and fresh(AGENT_PROCESSES.get(a["agent_type"], ""), a["heartbeat_timestamp"])
+            }
+            missing += sorted(set(AGENT_PROCESSES) - alive)
         except Exception as exc:  # an API still starting: retry until the deadline
             missing.append(f"API error: {exc}")
         if not missing:
