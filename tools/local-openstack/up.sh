@@ -213,6 +213,41 @@ fi
 
 jhp_os_wait_tcp memcached "$JHP_OS_MEMCACHED_PORT"
 
+# neutron-server is the longest start (its agents wait for it) and needs neither Keystone nor
+# anything else at start: with its schema current, start it now.
+if [ "$(cat "$JHP_OS_STATE/stamp-neutron-db" 2>/dev/null)" = "$(pkg_version python3-neutron)" ]; then
+  py neutron-server jhp_local_openstack.neutron_server:main \
+    --config-file "$JHP_OS_ETC/neutron/neutron.conf" --config-file "$JHP_OS_ETC/neutron/ml2_conf.ini"
+fi
+
+# ---------------------------------------------------------------- schemas
+# Every service's schema syncs in the background (each only when its package version changed)
+# while Keystone's syncs, bootstraps and starts in the foreground.
+nova_conf="$JHP_OS_ETC/nova/nova.conf"
+neutron_confs=(--config-file "$JHP_OS_ETC/neutron/neutron.conf" --config-file "$JHP_OS_ETC/neutron/ml2_conf.ini")
+cinder_conf="$JHP_OS_ETC/cinder/cinder.conf"
+nova_cells() {
+  nova-manage --config-file "$nova_conf" api_db sync
+  if ! nova-manage --config-file "$nova_conf" cell_v2 list_cells | grep -q ' cell0 '; then
+    nova-manage --config-file "$nova_conf" cell_v2 map_cell0 --database_connection "$JHP_OS_DB/nova_cell0?charset=utf8"
+  fi
+  if ! nova-manage --config-file "$nova_conf" cell_v2 list_cells | grep -q ' cell1 '; then
+    nova-manage --config-file "$nova_conf" cell_v2 create_cell --name cell1
+  fi
+  nova-manage --config-file "$nova_conf" db sync
+}
+sync_jobs=()
+sync_bg() { # sync_bg NAME STAMP_VALUE CMD...
+  local name=$1
+  shift
+  (stamped "$name-db" "$@" >>"$JHP_OS_LOG/dbsync-$name.log" 2>&1) &
+  sync_jobs+=("$name:$!")
+}
+sync_bg glance "$(pkg_version python3-glance)" glance-manage --config-file "$JHP_OS_ETC/glance/glance-api.conf" db_sync
+sync_bg placement "$(pkg_version python3-placement)" placement-manage --config-file "$JHP_OS_ETC/placement/placement.conf" db sync
+sync_bg nova "$(pkg_version python3-nova)" nova_cells
+sync_bg neutron "$(pkg_version python3-neutron)" neutron-db-manage "${neutron_confs[@]}" upgrade heads
+sync_bg cinder "$(pkg_version python3-cinder)" cinder-manage --config-file "$cinder_conf" db sync
 # ---------------------------------------------------------------- keystone
 keystone_conf="$JHP_OS_ETC/keystone/keystone.conf"
 keystone_manage() { keystone-manage --config-file "$keystone_conf" "$@" >>"$JHP_OS_LOG/keystone-manage.log" 2>&1; }
@@ -247,33 +282,6 @@ jhp_os_wait_http keystone "$keystone_url"
 stamped identity "$(inputs_hash)" "$JHP_OS_PYTHON" -m jhp_local_openstack.bootstrap identity
 jhp_os_wait_tcp rabbitmq "$JHP_OS_RABBIT_PORT"
 
-# ---------------------------------------------------------------- schemas
-# Independent services sync in parallel; each only when its package version changed.
-nova_conf="$JHP_OS_ETC/nova/nova.conf"
-neutron_confs=(--config-file "$JHP_OS_ETC/neutron/neutron.conf" --config-file "$JHP_OS_ETC/neutron/ml2_conf.ini")
-cinder_conf="$JHP_OS_ETC/cinder/cinder.conf"
-nova_cells() {
-  nova-manage --config-file "$nova_conf" api_db sync
-  if ! nova-manage --config-file "$nova_conf" cell_v2 list_cells | grep -q ' cell0 '; then
-    nova-manage --config-file "$nova_conf" cell_v2 map_cell0 --database_connection "$JHP_OS_DB/nova_cell0?charset=utf8"
-  fi
-  if ! nova-manage --config-file "$nova_conf" cell_v2 list_cells | grep -q ' cell1 '; then
-    nova-manage --config-file "$nova_conf" cell_v2 create_cell --name cell1
-  fi
-  nova-manage --config-file "$nova_conf" db sync
-}
-sync_jobs=()
-sync_bg() { # sync_bg NAME STAMP_VALUE CMD...
-  local name=$1
-  shift
-  (stamped "$name-db" "$@" >>"$JHP_OS_LOG/dbsync-$name.log" 2>&1) &
-  sync_jobs+=("$name:$!")
-}
-sync_bg glance "$(pkg_version python3-glance)" glance-manage --config-file "$JHP_OS_ETC/glance/glance-api.conf" db_sync
-sync_bg placement "$(pkg_version python3-placement)" placement-manage --config-file "$JHP_OS_ETC/placement/placement.conf" db sync
-sync_bg nova "$(pkg_version python3-nova)" nova_cells
-sync_bg neutron "$(pkg_version python3-neutron)" neutron-db-manage "${neutron_confs[@]}" upgrade heads
-sync_bg cinder "$(pkg_version python3-cinder)" cinder-manage --config-file "$cinder_conf" db sync
 for job in "${sync_jobs[@]}"; do
   if ! wait "${job#*:}"; then
     jhp_os_tail_log "dbsync-${job%%:*}"
