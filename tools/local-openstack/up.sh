@@ -65,8 +65,9 @@ if [ -n "$fresh" ] && [ -s "$baseline" ]; then
 fi
 jhp_os_load_secrets
 jhp_os_export_derived
-# The project's Python pieces: the compute driver, the volume driver, bootstrap.py.
-export PYTHONPATH="$JHP_OS_DIR/python${PYTHONPATH:+:$PYTHONPATH}"
+# The project's Python pieces: the compute driver, the volume driver, bootstrap.py. No
+# __pycache__ in the checkout.
+export PYTHONPATH="$JHP_OS_DIR/python${PYTHONPATH:+:$PYTHONPATH}" PYTHONDONTWRITEBYTECODE=1
 
 # Everything the templates and bootstrap.py read. Arrays cannot be exported: flavors travel as
 # one space-separated string.
