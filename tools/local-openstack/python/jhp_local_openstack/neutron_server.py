@@ -1,0 +1,26 @@
+"""Entry point of neutron-server with every SQLAlchemy mapper configured before it forks.
+
+Zed's ``get_ports`` reads ``models_v2.Port.port_forwardings``, a backref that exists only once
+SQLAlchemy has configured the mappers, which happens on a process's first query. In a worker
+whose first database call is ``get_ports`` (the first ``GET /v2.0/ports`` of an API worker,
+the L3 plugin's periodic ``_clean_garbage``) it fails with AttributeError
+(https://bugs.launchpad.net/neutron/+bug/2028285). Importing every model and configuring the
+mappers in the parent, before the workers are forked, avoids it.
+"""
+import sys
+
+# neutron.cmd.eventlet monkey-patches eventlet on import; it must come first.
+import neutron.cmd.eventlet.server  # noqa: E402  (import order is the point)
+
+from neutron.db.migration.models import head  # noqa: E402,F401  (imports every model)
+from sqlalchemy import orm  # noqa: E402
+
+
+def main():
+    orm.configure_mappers()
+    sys.argv[0] = "neutron-server"
+    return neutron.cmd.eventlet.server.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
