@@ -99,16 +99,11 @@ export interface HubContainerInputs {
 
 export function hubContainerSpec(config: DockerTopologyConfig, p: HubContainerInputs): docker.ContainerArgs {
     const names = dockerNames(config);
-    const s = p.secrets;
+    // Every secret the config needs (HubSecretValues holds only those), by its HUB_SECRET_ENV name.
     const envs = pulumi.secret(
         pulumi
-            .all([s.cookieSecret, s.proxyToken, s.cryptKey, s.dummyPassword, s.oauthClientSecret, s.ldapSearchPassword, s.dbUrl, p.proxyId])
-            .apply(([cookieSecret, proxyToken, cryptKey, dummyPassword, oauthClientSecret, ldapSearchPassword, dbUrl, proxyId]) =>
-                hubEnv(
-                    { cookieSecret, proxyToken, cryptKey, dummyPassword, oauthClientSecret, ldapSearchPassword, dbUrl },
-                    { PLATFORM_PROXY_CONTAINER: proxyId },
-                ),
-            ),
+            .all([pulumi.all({ ...p.secrets }), p.proxyId])
+            .apply(([secrets, proxyId]) => hubEnv(secrets, { PLATFORM_PROXY_CONTAINER: proxyId })),
     );
     const document = pulumi.output(p.singleuserImage).apply((image) => dockerHubDocument(config, image, p.logoFile, p.hostHomes));
     return {
