@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run lint:workflows — checks every GitHub Actions workflow in .github/workflows with
-# actionlint (syntax, expressions, action inputs, `needs`, and every `run:` script through
-# shellcheck).
+# actionlint: syntax, expressions, action inputs, `needs`, and every `run:` script (through
+# Debian's shellcheck).
 #
 # actionlint is built from its Go module at the version pinned in tools/gitops/actionlint/go.mod
 # (with the hashes in go.sum), not downloaded as a release binary: this project reaches package
