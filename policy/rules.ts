@@ -305,7 +305,8 @@ export const nonRoot: Rule = {
         const p = r.props;
         if (r.type === T.dockerContainer) {
             const uid = uidOf(p.user);
-            if (uid === undefined) v.push(`${label(r)}: no \`user\`, so it runs as whatever the image says (root unless the image sets USER)`);
+            if (uid === undefined)
+                v.push(`${label(r)}: no \`user\`, so it runs as whatever the image says (root unless the image sets USER)`);
             else if (uid === "0" || uid === "root") v.push(`${label(r)}: runs as root (user ${uid})`);
             if (p.privileged === true) v.push(`${label(r)}: is privileged`);
             const opts = list(p.securityOpts).map(String);
@@ -320,14 +321,16 @@ export const nonRoot: Rule = {
                 const nonRootFlag = sc.runAsNonRoot ?? podSc.runAsNonRoot;
                 const user = sc.runAsUser ?? podSc.runAsUser;
                 if (user === 0) v.push(`${name}: runAsUser 0`);
-                else if (nonRootFlag !== true && !(typeof user === "number" && user > 0)) v.push(`${name}: neither runAsNonRoot nor a runAsUser > 0`);
+                else if (nonRootFlag !== true && !(typeof user === "number" && user > 0))
+                    v.push(`${name}: neither runAsNonRoot nor a runAsUser > 0`);
                 if (sc.allowPrivilegeEscalation !== false) v.push(`${name}: allowPrivilegeEscalation is not false`);
                 if (sc.privileged === true) v.push(`${name}: is privileged`);
             }
         }
         for (const { where, doc } of hubDocuments(r)) {
             const uid = at(doc, ["singleuser", "uid"]);
-            if (!(typeof uid === "number" && uid > 0)) v.push(`${label(r)}: the hub document (${where}) runs user servers as uid ${String(uid)}`);
+            if (!(typeof uid === "number" && uid > 0))
+                v.push(`${label(r)}: the hub document (${where}) runs user servers as uid ${String(uid)}`);
         }
         return v;
     },
@@ -343,7 +346,8 @@ export const userMemoryLimit: Rule = {
         const v: string[] = [];
         for (const { where, doc } of hubDocuments(r)) {
             const mem = at(doc, ["singleuser", "memLimitBytes"]);
-            if (!(typeof mem === "number" && mem > 0)) v.push(`${label(r)}: the hub document (${where}) gives user servers no memory limit`);
+            if (!(typeof mem === "number" && mem > 0))
+                v.push(`${label(r)}: the hub document (${where}) gives user servers no memory limit`);
             list(at(doc, ["singleuser", "profiles"])).forEach((pr) => {
                 if (isObj(pr) && pr.memLimitBytes !== undefined && !(typeof pr.memLimitBytes === "number" && pr.memLimitBytes > 0)) {
                     v.push(`${label(r)}: profile '${String(pr.slug)}' of the hub document (${where}) has no memory limit`);
@@ -360,7 +364,9 @@ export const userMemoryLimit: Rule = {
             for (const { path, container } of podContainers(spec)) {
                 const limit = at(container, ["resources", "limits", "memory"]);
                 if (limit === undefined || limit === null || limit === "" || limit === "0" || limit === 0) {
-                    v.push(`${label(r)} container '${String(container.name)}' (${path}): a ${component} pod without resources.limits.memory`);
+                    v.push(
+                        `${label(r)} container '${String(container.name)}' (${path}): a ${component} pod without resources.limits.memory`,
+                    );
                 }
             }
         }
@@ -400,7 +406,8 @@ export const adminPortsClosed: Rule = {
 /** A hub with a public domain serves HTTPS. */
 export const tlsForPublicDomain: Rule = {
     name: "tls-for-public-domain",
-    description: "A stack with a public domain (hub.domain) has TLS on (hub.tls.mode letsencrypt or manual): the hub document's publicUrl is https.",
+    description:
+        "A stack with a public domain (hub.domain) has TLS on (hub.tls.mode letsencrypt or manual): the hub document's publicUrl is https.",
     enforcementLevel: "mandatory",
     check(r, stack) {
         // The config half runs once, on the stack resource: it holds even before any document is known.
@@ -433,12 +440,14 @@ function isDigestRef(image: string): boolean {
 /** Advisory: images are referenced by digest (repo@sha256:… or a local image ID), not by a tag. */
 export const imagesByDigest: Rule = {
     name: "images-by-digest",
-    description: "Images are referenced by digest (repo@sha256:...) or local image ID rather than by a tag, so a deployment runs exactly what was previewed.",
+    description:
+        "Images are referenced by digest (repo@sha256:...) or local image ID rather than by a tag, so a deployment runs exactly what was previewed.",
     enforcementLevel: "advisory",
     check(r) {
         const v: string[] = [];
         const check = (where: string, image: unknown) => {
-            if (typeof image === "string" && image !== "" && !isDigestRef(image)) v.push(`${label(r)}: ${where} uses the tag reference ${image}`);
+            if (typeof image === "string" && image !== "" && !isDigestRef(image))
+                v.push(`${label(r)}: ${where} uses the tag reference ${image}`);
         };
         if (r.type === T.dockerContainer) check("image", r.props.image);
         const spec = podSpecOf(r);
@@ -453,4 +462,12 @@ export const imagesByDigest: Rule = {
     },
 };
 
-export const RULES: readonly Rule[] = [secretsAreSecret, userDataKept, nonRoot, userMemoryLimit, adminPortsClosed, tlsForPublicDomain, imagesByDigest];
+export const RULES: readonly Rule[] = [
+    secretsAreSecret,
+    userDataKept,
+    nonRoot,
+    userMemoryLimit,
+    adminPortsClosed,
+    tlsForPublicDomain,
+    imagesByDigest,
+];

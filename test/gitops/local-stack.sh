@@ -16,9 +16,6 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO"
 STEP_TIMEOUT="${JHP_STACK_STEP_TIMEOUT:-900}"
-# The service `npm run health` uses, and what it may do: create and delete its test user,
-# start and stop that user's server, and reach the server's API (kernels).
-HEALTH_SERVICE="name=health;scopes=admin:users,admin:servers,access:servers"
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 [ $# -ge 2 ] || usage
@@ -30,6 +27,8 @@ esac
 
 # shellcheck source=tools/offline/toolchain/env.sh
 source tools/offline/toolchain/env.sh
+# shellcheck source=tools/gitops/health-service.sh
+source tools/gitops/health-service.sh
 export PULUMI_SKIP_CONFIRMATIONS=true NO_COLOR=1
 
 p() { timeout --kill-after=20 "$STEP_TIMEOUT" pulumi "$@" --stack "$name" --non-interactive; }
@@ -58,9 +57,7 @@ case "$cmd" in
         p config set hub.adminUsers '["admin"]' >/dev/null
         p config set singleuser.memory.limit 1G >/dev/null
         p config set singleuser.cpu.limit 1 >/dev/null
-        p config set hub.services "[\"$HEALTH_SERVICE\"]" >/dev/null
-        token="$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
-        p config set --secret hub.serviceTokens "{\"health\": \"$token\"}" >/dev/null
+        jhp_declare_health_service "$name"
         secret=""
         for kv in "$@"; do
             if [ "$kv" = --secret ]; then secret=--secret; continue; fi

@@ -156,10 +156,13 @@ async function fixture(f: Fixture): Promise<void> {
         report(wrong.length === 0, `${f.dir} fixture: nothing mandatory on ${f.clean.join(", ")}`, wrong.join("; "));
         const unexpected = got.filter((g) => !f.expected.includes(g));
         report(unexpected.length === 0, `${f.dir} fixture: no other violation`, unexpected.join("; "));
-        const leaked = f.neverPrinted.filter((s) => (r.stdout + r.stderr).includes(s));
+        // The pack's messages name resources and properties, never values. (The engine's JSON
+        // events do carry plaintext inputs, and the SDK's debug lines even secrets: not the pack's.)
+        const messages = violations.map((v) => v.message).join("\n") + r.stderr;
+        const leaked = f.neverPrinted.filter((s) => messages.includes(s));
         report(
             leaked.length === 0,
-            `${f.dir} fixture: no fixture secret in the CLI's output`,
+            `${f.dir} fixture: no fixture value in the pack's messages or the CLI's stderr`,
             leaked.length ? `${leaked.length} value(s) printed` : "",
         );
     } finally {

@@ -15,9 +15,11 @@
  *
  * Secrets: the comment never prints a property VALUE. It shows operations, resource types and
  * logical names (from URNs), the NAMES of changed properties, counts, and the messages of policy
- * violations and errors. Values are masked as "[secret]" in the CLI's JSON unless someone passed
- * --show-secrets; so that even then nothing leaks, every string value found anywhere in the input
- * (resource inputs and outputs, config) is redacted from those messages before they are printed.
+ * violations and errors. The CLI (3.248) masks secrets as "[secret]" in the summary document
+ * always, but the streamed events carry them in plaintext when someone passes --show-secrets; so
+ * that nothing leaks even then, every string value found anywhere in the input (resource inputs
+ * and outputs, config) is redacted from those messages before they are printed, except words the
+ * comment shows anyway (URNs) or that a policy's own description contains.
  */
 import * as fs from "fs";
 import { USER_DATA_TYPES } from "../../policy/rules";
@@ -93,6 +95,26 @@ export function collectValues(v: unknown, out: Set<string>): void {
     } else if (isObj(v)) {
         Object.values(v).forEach((x) => collectValues(x, out));
     }
+}
+
+/** The engine's marshalling signature of a secret (@pulumi/pulumi runtime/rpc.ts specialSecretSig). */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/**
+ * Secret values in a debug line of the SDK, which prints RPC responses as flattened protobuf
+ * (`...,4dabf18193072939515e22adb298388d,,,1b47061264138c4ac30d75fd1eb44270,value,,,,<value>,...`).
+ */
+export function secretsInDebugLine(line: string): string[] {
+    const found: string[] = [];
+    for (const part of line.split(SECRET_SIG).slice(1)) {
+        const tokens = part.split(",").filter((t) => t !== "");
+        const v = tokens[0] === "value" ? tokens[1] : undefined;
+        if (v && v.length >= 4) {
+            found.push(v);
+            for (const piece of v.split(/[=\s"';]+/)) if (piece.length >= 6) found.push(piece);
+        }
+    }
+    return found;
 }
 
 /**
@@ -246,6 +268,9 @@ export function parsePreview(text: string): Preview {
             }
             if (isObj(e.diagnosticEvent)) {
                 const d = e.diagnosticEvent;
+                // The SDK's debug lines echo RPC responses, secrets in plaintext included (seen with
+                // @pulumi/pulumi 3.248): never shown, but their secret values are redacted elsewhere.
+                if (d.severity === "debug") secretsInDebugLine(String(d.message ?? "")).forEach((v) => values.add(v));
                 diagnostics.push({
                     severity: String(d.severity ?? ""),
                     urn: d.urn ? String(d.urn) : undefined,
@@ -366,6 +391,8 @@ export function renderComment(p: Preview, opts: RenderOptions): string {
         }
     }
 
+    // Resource URNs are printed (as type and name) anyway: their parts are not data to hide.
+    const urns = [...p.changes.map((c) => c.urn), ...p.violations.map((v) => v.urn ?? "")].join("\n");
     const mandatory = p.violations.filter((v) => v.level === "mandatory");
     const advisory = p.violations.filter((v) => v.level !== "mandatory");
     if (p.violations.length > 0) {
@@ -378,7 +405,7 @@ export function renderComment(p: Preview, opts: RenderOptions): string {
             // The first line of a message is the policy's description; the rest is the finding.
             const [description, ...rest] = v.message.split("\n");
             const finding = rest.join(" ").trim() || v.message;
-            const authored = rest.length ? description : "";
+            const authored = (rest.length ? description : "") + "\n" + urns;
             lines.push(
                 `- ${v.level === "mandatory" ? "❌" : "⚠️"} **${text(v.policy)}** (${text(v.level)})${where}: ${text(redact(finding, p.values, authored))}`,
             );
@@ -391,7 +418,7 @@ export function renderComment(p: Preview, opts: RenderOptions): string {
         lines.push("#### Errors and warnings", "");
         for (const d of problems.slice(0, 20)) {
             lines.push(
-                `- ${d.severity === "error" ? "❌" : "⚠️"} ${d.urn ? `${code(urnParts(d.urn).name)}: ` : ""}${text(redact(d.message, p.values)).slice(0, 500)}`,
+                `- ${d.severity === "error" ? "❌" : "⚠️"} ${d.urn ? `${code(urnParts(d.urn).name)}: ` : ""}${text(redact(d.message, p.values, urns)).slice(0, 500)}`,
             );
         }
         lines.push("");

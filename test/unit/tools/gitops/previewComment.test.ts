@@ -130,7 +130,13 @@ describe("tools/gitops/previewComment", () => {
                     },
                 },
             }),
-            ev({ diagnosticEvent: { severity: "debug", message: `RegisterResource resp: ${SECRET}` } }),
+            ev({
+                diagnosticEvent: {
+                    severity: "debug",
+                    message: `RegisterResource RPC finished: resp: urn,envs,,,,,4dabf18193072939515e22adb298388d,,,1b47061264138c4ac30d75fd1eb44270,value,,,,DEBUG_ONLY=only-in-debug-${SECRET},exitCode,`,
+                },
+            }),
+            ev({ diagnosticEvent: { severity: "warning", message: `warning: saw only-in-debug-${SECRET} in the logs` } }),
             ev({ diagnosticEvent: { severity: "error", urn: HUB, message: `provider said: bad value ${SECRET}` } }),
             ev({ summaryEvent: { result: "failed", resourceChanges: {} } }),
         ].join("\n");
@@ -147,6 +153,7 @@ describe("tools/gitops/previewComment", () => {
         assert.match(out, /❌ `hub-hub`: provider said: bad value \[redacted\]/);
         assert.ok(!out.includes(SECRET));
         assert.ok(!out.includes("RegisterResource"), "debug diagnostics are not shown");
+        assert.match(out, /⚠️ warning: saw \[redacted\] in the logs/, "a secret only a debug line carried is redacted from other messages");
         assert.match(out, /User data at risk: 1 resource holding user data would be replaced, 1 of them without being retained/);
     });
 
