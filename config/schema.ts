@@ -134,6 +134,15 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     i("hub.concurrentSpawnLimit", 64, "Maximum servers starting at once; 0 means unlimited."),
     i("hub.activeServerLimit", 0, "Maximum running servers; 0 means unlimited."),
     s("hub.pageTitle", "JupyterHub", "Title shown on the hub's pages."),
+    a(
+        "hub.services",
+        [],
+        "JupyterHub API services (graders, dashboards, the health check `npm run health`), each `name=<a-z0-9->;scopes=<scope>,<scope>[;roles=<role>,...]`, e.g. `name=health;scopes=admin:users,admin:servers,access:servers`. Tokens: hub.serviceTokens.",
+    ),
+    secret(
+        "hub.serviceTokens",
+        'Tokens of hub.services, one JSON object `{"<service>": "<token>"}` (each token 32+ characters, e.g. `openssl rand -hex 32`); required when hub.services is set.',
+    ),
     s("hub.logo", "", "Path (relative to the project) of a PNG or SVG logo baked into the hub image; JupyterHub's logo when empty."),
 
     // ── single-user servers ─────────────────────────────────────────────────────────────────

@@ -102,6 +102,15 @@ export interface CullConfig {
     maxAgeSeconds: number;
 }
 
+/** A JupyterHub API service (hub.services): a grader, a dashboard, the platform's health check. */
+export interface HubService {
+    name: string;
+    /** JupyterHub scopes granted to the service's token (e.g. admin:users, access:servers). */
+    scopes: readonly string[];
+    /** JupyterHub built-in roles granted as well (user, admin, server, token). */
+    roles: readonly string[];
+}
+
 export interface HubConfig {
     /** Public DNS name; empty for `local`. */
     domain?: string;
@@ -122,6 +131,9 @@ export interface HubConfig {
     pageTitle: string;
     /** Absolute path of a logo file on the machine running Pulumi, baked into the hub image. */
     logoPath?: string;
+    services: readonly HubService[];
+    /** Secret JSON object service name → API token; present exactly when services are declared. */
+    serviceTokens?: Secret;
 }
 
 export interface SharedVolume {

@@ -16,12 +16,20 @@ bash scripts/docker/prepare-local.sh
 source tools/offline/toolchain/env.sh
 # shellcheck source=scripts/docker/base-images.sh
 source scripts/docker/base-images.sh
+# shellcheck source=tools/gitops/health-service.sh
+source tools/gitops/health-service.sh
 
 step "stack $STACK"
 if ! pulumi stack select "$STACK" --non-interactive 2>/dev/null; then
     pulumi stack init "$STACK" --non-interactive
 fi
 jhp_set_base_images "$STACK"
+# `npm run health -- --stack $STACK` talks to the hub as the service `health`: declared with a
+# random token unless the stack declares services (and their tokens) of its own.
+if ! pulumi config get hub.services --stack "$STACK" >/dev/null 2>&1 && ! pulumi config get hub.serviceTokens --stack "$STACK" >/dev/null 2>&1; then
+    jhp_declare_health_service "$STACK"
+    echo "stack $STACK: declared the hub service 'health' with a random token (hub.services, hub.serviceTokens)"
+fi
 
 step "pulumi up"
 pulumi up --yes --skip-preview --non-interactive --stack "$STACK"

@@ -6,7 +6,17 @@
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerTopologyConfig, SharedVolume } from "../../config/types";
-import { HUB_DOCUMENT_PATH, HUB_HOSTS, HUB_PATHS, HUB_PORTS, HUB_SQLITE_PATH, PROXY_TLS_DIR, proxyApiUrl } from "../hub/contract";
+import {
+    HUB_DOCUMENT_PATH,
+    HUB_HOSTS,
+    HUB_PATHS,
+    HUB_PORTS,
+    HUB_SQLITE_PATH,
+    HUB_USER,
+    NOBODY,
+    PROXY_TLS_DIR,
+    proxyApiUrl,
+} from "../hub/contract";
 import { renderHubDocument, serializeHubDocument } from "../hub/hubDocument";
 import type { HubSecretValues } from "../hub/secrets";
 import {
@@ -28,6 +38,13 @@ export const HUB_WAIT_SECONDS = 180;
 
 /** Where the engine's Docker socket is mounted in the hub (DockerSpawner's default). */
 const HUB_DOCKER_SOCKET = "/var/run/docker.sock";
+
+/**
+ * Both containers run as the images' non-root users, stated here too so the engine enforces it
+ * whatever the image says, and no process in them can gain privileges (setuid binaries, file
+ * capabilities). The policy pack's non-root rule checks exactly these two settings.
+ */
+const NO_NEW_PRIVILEGES = ["no-new-privileges"];
 
 export function networkSpec(config: DockerTopologyConfig): docker.NetworkArgs {
     return { name: dockerNames(config).network, driver: "bridge", labels: labelList(stackLabels(config, "network")) };
@@ -63,6 +80,8 @@ export function proxyContainerSpec(config: DockerTopologyConfig, p: ProxyContain
               ]
             : [],
         networksAdvanced: [{ name: p.network, aliases: [HUB_HOSTS.proxy] }],
+        user: `${NOBODY}:${NOBODY}`,
+        securityOpts: NO_NEW_PRIVILEGES,
         restart: "unless-stopped",
         labels: labelList(stackLabels(config, "proxy")),
     };
@@ -99,16 +118,11 @@ export interface HubContainerInputs {
 
 export function hubContainerSpec(config: DockerTopologyConfig, p: HubContainerInputs): docker.ContainerArgs {
     const names = dockerNames(config);
-    const s = p.secrets;
+    // Every secret the config needs (HubSecretValues holds only those), by its HUB_SECRET_ENV name.
     const envs = pulumi.secret(
         pulumi
-            .all([s.cookieSecret, s.proxyToken, s.cryptKey, s.dummyPassword, s.oauthClientSecret, s.ldapSearchPassword, s.dbUrl, p.proxyId])
-            .apply(([cookieSecret, proxyToken, cryptKey, dummyPassword, oauthClientSecret, ldapSearchPassword, dbUrl, proxyId]) =>
-                hubEnv(
-                    { cookieSecret, proxyToken, cryptKey, dummyPassword, oauthClientSecret, ldapSearchPassword, dbUrl },
-                    { PLATFORM_PROXY_CONTAINER: proxyId },
-                ),
-            ),
+            .all([pulumi.all({ ...p.secrets }), p.proxyId])
+            .apply(([secrets, proxyId]) => hubEnv(secrets, { PLATFORM_PROXY_CONTAINER: proxyId })),
     );
     const document = pulumi.output(p.singleuserImage).apply((image) => dockerHubDocument(config, image, p.logoFile, p.hostHomes));
     return {
@@ -116,7 +130,9 @@ export function hubContainerSpec(config: DockerTopologyConfig, p: HubContainerIn
         image: p.image,
         envs,
         // The hub runs as a non-root user; Docker socket access is by the socket's group.
+        user: `${HUB_USER.uid}:${HUB_USER.gid}`,
         groupAdds: [String(p.dockerSocketGid)],
+        securityOpts: NO_NEW_PRIVILEGES,
         mounts: [
             { type: "bind", source: p.dockerSocketPath, target: HUB_DOCKER_SOCKET },
             { type: "volume", source: p.dataVolume, target: HUB_PATHS.dataDir },

@@ -60,6 +60,8 @@ export const HUB_SECRET_ENV = {
     oauthClientSecret: "PLATFORM_OAUTH_CLIENT_SECRET",
     ldapSearchPassword: "PLATFORM_LDAP_SEARCH_PASSWORD",
     dbUrl: "PLATFORM_DB_URL",
+    /** JSON object service name → token of hub.services (the document lists the services without tokens). */
+    serviceTokens: "PLATFORM_SERVICE_TOKENS",
 } as const;
 
 export type HubSecretName = keyof typeof HUB_SECRET_ENV;

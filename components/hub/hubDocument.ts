@@ -92,6 +92,11 @@ export interface HubDocument {
         activeServerLimit: number;
         lastActivityInterval: number;
         logLevel: string;
+        /**
+         * hub.services without their tokens (those come from PLATFORM_SERVICE_TOKENS). Absent when
+         * none are declared, so a stack without services keeps its document (and hub) unchanged.
+         */
+        services?: { name: string; scopes: string[]; roles: string[] }[];
     };
     proxy: { apiUrl: string };
     auth: {
@@ -190,6 +195,9 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
             activeServerLimit: hub.activeServerLimit,
             lastActivityInterval: 60,
             logLevel: "INFO",
+            ...(hub.services.length > 0
+                ? { services: hub.services.map((s) => ({ name: s.name, scopes: [...s.scopes], roles: [...s.roles] })) }
+                : {}),
         },
         proxy: { apiUrl: target.proxyApiUrl },
         auth: {

@@ -29,6 +29,7 @@ export function requiredHubSecrets(config: PlatformConfig): HubSecretName[] {
     if (auth.oauth) needed.push("oauthClientSecret");
     if (auth.ldap?.searchUser) needed.push("ldapSearchPassword");
     if (config.hub.db.type === "external") needed.push("dbUrl");
+    if (config.hub.services.length > 0) needed.push("serviceTokens");
     return needed;
 }
 
@@ -60,6 +61,9 @@ export function hubSecrets(name: string, config: PlatformConfig, parent: pulumi.
     }
     if (needed.has("dbUrl") && config.hub.db.url) {
         values.dbUrl = pulumi.secret(config.hub.db.url);
+    }
+    if (needed.has("serviceTokens") && config.hub.serviceTokens) {
+        values.serviceTokens = pulumi.secret(config.hub.serviceTokens);
     }
     return values;
 }

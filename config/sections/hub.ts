@@ -6,6 +6,7 @@ import { isEmail, isHostname, isUrl, isUsername } from "../formats";
 import { parseIpv4 } from "../cidr";
 import type { AuthConfig, AuthType, DbType, HubConfig, TlsConfig, TlsMode, Topology } from "../types";
 import { readAuth } from "./auth";
+import { readServices } from "./services";
 
 /** Authenticators that have a notion of groups the hub can filter on. */
 const GROUP_AWARE: readonly AuthType[] = ["github", "generic-oauth", "ldap"];
@@ -51,6 +52,7 @@ export function readHub(r: ConfigReader, topology: Topology, projectDir: string)
         activeServerLimit: r.int("hub.activeServerLimit", 0, 1000000, "0 (unlimited) or a positive integer"),
         pageTitle: readTitle(r),
         logoPath: readLogo(r, projectDir),
+        ...readServices(r),
     };
 }
 

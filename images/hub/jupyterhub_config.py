@@ -13,6 +13,8 @@ never holds a secret; secrets come from environment variables, or from files nam
     PLATFORM_OAUTH_CLIENT_SECRET  github / google / generic-oauth
     PLATFORM_LDAP_SEARCH_PASSWORD ldap with lookup_dn and a search user
     PLATFORM_DB_URL            external database URL (hub.dbUrl null in the document)
+    PLATFORM_SERVICE_TOKENS    JSON object service name -> API token of hub.services (the
+                               document lists the services and their scopes, never a token)
     PLATFORM_HOMES_TOKEN_FILE  kubernetes with kubernetes.homesProvisioner: the storage nodes'
                                home-helper token (Secret homes-provisioner), re-read per spawn
 
@@ -432,5 +434,33 @@ if cull["enabled"]:
             "services": ["idle-culler"],
         }
     )
+
+# hub.services: API services the operator declared (graders, dashboards, the platform's health
+# check). Externally managed: the hub only knows their tokens and what the tokens may do.
+declared = hub.get("services") or []
+if declared:
+    try:
+        tokens = json.loads(secret("PLATFORM_SERVICE_TOKENS"))
+    except ValueError:
+        sys.exit("jupyterhub_config: PLATFORM_SERVICE_TOKENS is not a JSON object")
+    if not isinstance(tokens, dict):
+        sys.exit("jupyterhub_config: PLATFORM_SERVICE_TOKENS is not a JSON object")
+    builtin_members = {}
+    for svc in declared:
+        name = svc["name"]
+        token = tokens.get(name)
+        if not isinstance(token, str) or not token:
+            sys.exit(f"jupyterhub_config: no token for service {name!r} in PLATFORM_SERVICE_TOKENS")
+        services.append({"name": name, "api_token": token})
+        role = {"name": f"platform-service-{name}", "scopes": list(svc.get("scopes") or []), "services": [name]}
+        if role["scopes"]:
+            roles.append(role)
+        for builtin in svc.get("roles") or []:
+            builtin_members.setdefault(builtin, []).append(name)
+    for builtin, members in builtin_members.items():
+        # A built-in role (admin, user, ...) granted to services, on top of their scopes; one entry
+        # per role, since load_roles refuses a role defined twice.
+        roles.append({"name": builtin, "services": members})
+
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles

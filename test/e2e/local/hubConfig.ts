@@ -30,6 +30,7 @@ interface Loaded {
     authenticator?: string;
     spawner?: string;
     services?: string[];
+    roles?: string[];
     allowAll?: boolean;
     volumes?: Record<string, unknown>;
     readOnlyVolumes?: Record<string, unknown>;
@@ -90,6 +91,34 @@ function variants(): Variant[] {
                             : !r.services?.includes("idle-culler")
                               ? "no idle-culler service"
                               : undefined,
+            },
+        },
+        {
+            name: "api-services",
+            config: platformConfig(
+                {
+                    "hub.services": JSON.stringify([
+                        "name=grader;scopes=list:users,read:users,access:servers!group=students;roles=user",
+                        "name=health;scopes=admin:users,admin:servers,access:servers",
+                    ]),
+                    "hub.serviceTokens": JSON.stringify({ grader: "g".repeat(40), health: "h".repeat(40) }),
+                },
+                { secretKeys: ["hub.serviceTokens"] },
+            ),
+            env: {
+                PLATFORM_DUMMY_PASSWORD: "long-enough-password",
+                PLATFORM_SERVICE_TOKENS: JSON.stringify({ grader: "g".repeat(40), health: "h".repeat(40) }),
+            },
+            expect: {
+                authenticator: "DummyAuthenticator",
+                spawner: "DockerSpawner",
+                extra: (r) =>
+                    JSON.stringify(r.services) !== JSON.stringify(["idle-culler", "grader", "health"])
+                        ? `services ${JSON.stringify(r.services)}`
+                        : JSON.stringify(r.roles) !==
+                            JSON.stringify(["idle-culler", "platform-service-grader", "platform-service-health", "user"])
+                          ? `roles ${JSON.stringify(r.roles)}`
+                          : undefined,
             },
         },
         {
@@ -207,6 +236,7 @@ out = {
     "authenticator": type(auth).__name__,
     "spawner": spawner_cls.__name__,
     "services": [s["name"] for s in app.services],
+    "roles": [r["name"] for r in app.load_roles],
     "allowAll": bool(getattr(auth, "allow_all", False)),
     "memLimit": c.Spawner.get("mem_limit"),
     "cpuLimit": c.Spawner.get("cpu_limit"),

@@ -25,7 +25,10 @@ const SECRETS = [
     "hub.tls.key",
     "hub.db.url",
     "hub.auth.ldap.searchPassword",
+    "hub.serviceTokens",
 ];
+const HEALTH = "name=health;scopes=admin:users,admin:servers,access:servers";
+const TOKEN = "0123456789abcdef0123456789abcdef";
 
 const CASES: Case[] = [
     // types and enums
@@ -254,6 +257,98 @@ const CASES: Case[] = [
         set: { "singleuser.gitRepository": "git@github.com:org/course.git" },
         key: "singleuser.gitRepository",
         says: /allowed: an http\(s\) URL/,
+    },
+    // hub.services / hub.serviceTokens
+    {
+        name: "service without name",
+        base: LOCAL,
+        set: { "hub.services": list("scopes=admin:users") },
+        key: "hub.services",
+        says: /name of a-z, 0-9 and - is required/,
+    },
+    {
+        name: "service with neither scopes nor roles",
+        base: LOCAL,
+        set: { "hub.services": list("name=grader") },
+        key: "hub.services",
+        says: /at least one scope or role is required/,
+    },
+    {
+        name: "service with an unknown scope",
+        base: LOCAL,
+        set: { "hub.services": list("name=grader;scopes=admin:everything") },
+        key: "hub.services",
+        says: /unknown scope "admin:everything"/,
+    },
+    {
+        name: "service with an unknown role",
+        base: LOCAL,
+        set: { "hub.services": list("name=grader;roles=superuser") },
+        key: "hub.services",
+        says: /unknown role "superuser" \(one of user, admin, server, token\)/,
+    },
+    {
+        name: "service with an unknown field",
+        base: LOCAL,
+        set: { "hub.services": list("name=grader;url=http://grader") },
+        key: "hub.services",
+        says: /unknown or repeated field "url"/,
+    },
+    {
+        name: "service named like the platform's culler",
+        base: LOCAL,
+        set: { "hub.services": list("name=idle-culler;scopes=list:users") },
+        key: "hub.services",
+        says: /the platform's own service/,
+    },
+    {
+        name: "service declared twice",
+        base: LOCAL,
+        set: { "hub.services": list(HEALTH, "name=health;scopes=list:users") },
+        key: "hub.services",
+        says: /service "health" is declared twice/,
+    },
+    {
+        name: "services without tokens",
+        base: LOCAL,
+        set: { "hub.services": list(HEALTH) },
+        key: "hub.serviceTokens",
+        says: /is required with hub.services \(health\); set it with `pulumi config set --secret hub.serviceTokens/,
+    },
+    {
+        name: "service tokens in plaintext",
+        base: LOCAL,
+        set: { "hub.services": list(HEALTH), "hub.serviceTokens": JSON.stringify({ health: TOKEN }) },
+        secret: [],
+        key: "hub.serviceTokens",
+        says: /is stored in plaintext/,
+    },
+    {
+        name: "service tokens not JSON",
+        base: LOCAL,
+        set: { "hub.services": list(HEALTH), "hub.serviceTokens": "health=abc" },
+        secret: ["hub.serviceTokens"],
+        key: "hub.serviceTokens",
+        says: /not a JSON object; got \(secret value\)/,
+    },
+    {
+        name: "service token too short, another missing, one unknown",
+        base: LOCAL,
+        set: {
+            "hub.services": list(HEALTH, "name=grader;scopes=list:users"),
+            "hub.serviceTokens": JSON.stringify({ health: "short", dashboard: TOKEN }),
+        },
+        secret: ["hub.serviceTokens"],
+        key: "hub.serviceTokens",
+        says: /the token of "health" must be a string of at least 32 characters.*no token for service "grader".*"dashboard" is not a service of hub.services/,
+    },
+    {
+        name: "service tokens without services",
+        base: LOCAL,
+        set: { "hub.serviceTokens": JSON.stringify({ health: TOKEN }) },
+        secret: ["hub.serviceTokens"],
+        key: "hub.serviceTokens",
+        says: /is set but hub.services declares no service/,
     },
     // hub
     {
@@ -888,6 +983,33 @@ describe("config validation: bad inputs", () => {
             parse({ "singleuser.cpu.guarantee": "1", "singleuser.cpu.limit": "2", "singleuser.profiles": list("slug=s;name=S;cpu=0.5") }),
         );
         assert.match(cpu.join("\n"), /its CPU guarantee \(singleuser.cpu.guarantee\) = 1 is above its CPU limit 0.5 = 0.5/);
+    });
+
+    it("accepts services with scopes, filters and roles, their tokens secret, and never echoes a token", () => {
+        const tokens = { health: TOKEN, grader: TOKEN.split("").reverse().join("") };
+        const result = parse(
+            {
+                "hub.services": list(HEALTH, "name=grader;scopes=list:users,access:servers!group=students;roles=user"),
+                "hub.serviceTokens": JSON.stringify(tokens),
+            },
+            ["hub.serviceTokens"],
+        );
+        assert.ok(result.ok, problemsOf(result).join("\n"));
+        assert.deepEqual(
+            result.config.hub.services.map((s) => [s.name, s.scopes, s.roles]),
+            [
+                ["health", ["admin:users", "admin:servers", "access:servers"], []],
+                ["grader", ["list:users", "access:servers!group=students"], ["user"]],
+            ],
+        );
+        assert.ok(result.config.hub.serviceTokens, "tokens kept as a secret");
+        const bad = problemsOf(
+            parse({ "hub.services": list(HEALTH), "hub.serviceTokens": JSON.stringify({ health: "x" + TOKEN.slice(0, 8) }) }, [
+                "hub.serviceTokens",
+            ]),
+        );
+        assert.equal(bad.length, 1);
+        assert.ok(!bad[0].includes(TOKEN.slice(0, 8)), bad[0]);
     });
 
     it("never echoes a secret value", () => {

@@ -131,6 +131,32 @@ describe("hub document", () => {
         assert.strictEqual(HUB_SECRET_ENV.dummyPassword, "PLATFORM_DUMMY_PASSWORD");
     });
 
+    it("lists hub.services with their scopes and roles but never their tokens; the tokens are a hub secret", () => {
+        const token = "svc-token-0123456789abcdef0123456789";
+        const config = platformConfig(
+            {
+                "hub.services": JSON.stringify(["name=health;scopes=admin:users,admin:servers,access:servers", "name=grader;roles=user"]),
+                "hub.serviceTokens": JSON.stringify({ health: token, grader: token + "-grader" }),
+            },
+            { secretKeys: ["hub.serviceTokens"] },
+        );
+        const doc = renderHubDocument(config, dockerTarget(config));
+        assert.deepStrictEqual(doc.hub.services, [
+            { name: "health", scopes: ["admin:users", "admin:servers", "access:servers"], roles: [] },
+            { name: "grader", scopes: [], roles: ["user"] },
+        ]);
+        assert.ok(!serializeHubDocument(doc).includes(token), "a service token must not be in the document");
+        assert.ok(requiredHubSecrets(config).includes("serviceTokens"));
+        assert.strictEqual(HUB_SECRET_ENV.serviceTokens, "PLATFORM_SERVICE_TOKENS");
+        const plain = platformConfig();
+        assert.strictEqual(
+            renderHubDocument(plain, dockerTarget(plain)).hub.services,
+            undefined,
+            "no services: no key (documents of existing stacks stay as they were)",
+        );
+        assert.ok(!requiredHubSecrets(plain).includes("serviceTokens"));
+    });
+
     it("serializes deterministically with a trailing newline", () => {
         const config = platformConfig();
         const a = serializeHubDocument(renderHubDocument(config, dockerTarget(config)));

@@ -16,6 +16,11 @@
 //     inside the @pulumi/pulumi npm package - with the flags and environment
 //     that runner reads (PULUMI_CONFIG, PULUMI_CONFIG_SECRET_KEYS,
 //     PULUMI_NODEJS_TYPESCRIPT, ...).
+//   - RunPlugin: plugins that are Node.js directories rather than binaries. The
+//     one this project uses is a policy pack (`pulumi preview --policy-pack
+//     policy`): the CLI finds this language host for the pack's
+//     PulumiPolicy.yaml and asks it to run the pack as an analyzer plugin; see
+//     runplugin.go.
 //
 // Everything else (templates, code generation, `pulumi install`, packing)
 // answers Unimplemented, which the CLI reports as "not supported".
@@ -113,6 +118,24 @@ func (h *languageHost) Handshake(
 		h.engineAddress = req.GetEngineAddress()
 	}
 	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+// track records a process this host started, so Cancel can interrupt it.
+func (h *languageHost) track(p *os.Process) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.running = append(h.running, p)
+}
+
+func (h *languageHost) untrack(p *os.Process) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, q := range h.running {
+		if q == p {
+			h.running = append(h.running[:i], h.running[i+1:]...)
+			return
+		}
+	}
 }
 
 // Cancel stops any program this host started.
@@ -383,19 +406,8 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("could not start node: %w", err)
 	}
-	h.mu.Lock()
-	h.running = append(h.running, cmd.Process)
-	h.mu.Unlock()
-	defer func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		for i, p := range h.running {
-			if p == cmd.Process {
-				h.running = append(h.running[:i], h.running[i+1:]...)
-				break
-			}
-		}
-	}()
+	h.track(cmd.Process)
+	defer h.untrack(cmd.Process)
 
 	err = cmd.Wait()
 	if err == nil {
