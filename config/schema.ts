@@ -94,7 +94,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     s("hub.tls.acmeServer", LETSENCRYPT, "ACME directory URL (letsencrypt). Use Let's Encrypt staging while testing."),
     secret("hub.tls.certificate", "PEM certificate chain (manual)."),
     secret("hub.tls.key", "PEM private key (manual)."),
-    s("hub.tls.certManager.issuer", "", "Name of the cert-manager Issuer or ClusterIssuer that issues the hub's certificate (cert-manager; required)."),
+    s(
+        "hub.tls.certManager.issuer",
+        "",
+        "Name of the cert-manager Issuer or ClusterIssuer that issues the hub's certificate (cert-manager; required).",
+    ),
     e(
         "hub.tls.certManager.issuerKind",
         CERT_MANAGER_ISSUER_KINDS,

@@ -158,7 +158,11 @@ function readCertManager(r: ConfigReader, mode: TlsMode, topology: Topology): Tl
         return undefined;
     }
     if (!isDnsSubdomain(issuer)) {
-        r.bad("hub.tls.certManager.issuer", issuer, "a Kubernetes object name (lowercase letters, digits, '-' and '.', at most 253 characters)");
+        r.bad(
+            "hub.tls.certManager.issuer",
+            issuer,
+            "a Kubernetes object name (lowercase letters, digits, '-' and '.', at most 253 characters)",
+        );
     }
     return { issuer, issuerKind };
 }
