@@ -92,7 +92,13 @@ function variantValues(mode: "letsencrypt" | "cert-manager"): Record<string, str
 function render(mode: "letsencrypt" | "cert-manager"): { namespace: string; objects: KubernetesObject[] } {
     const parsed = parseConfig(
         { values: variantValues(mode), secretKeys: new Set(["images.registry.password", "kubernetes.kubeconfig"]) },
-        { project: "jupyterhub-platform", stack: "real", makeSecret: (_k, v) => pulumi.secret(v), projectDir: path.resolve(__dirname, "../.."), env: {} },
+        {
+            project: "jupyterhub-platform",
+            stack: "real",
+            makeSecret: (_k, v) => pulumi.secret(v),
+            projectDir: path.resolve(__dirname, "../.."),
+            env: {},
+        },
     );
     if (!parsed.ok) {
         throw new Error(`config does not parse:\n  ${parsed.problems.join("\n  ")}`);
@@ -101,14 +107,24 @@ function render(mode: "letsencrypt" | "cert-manager"): { namespace: string; obje
         throw new Error("not a kubernetes config");
     }
     const config = parsed.config;
-    const images = { hub: need("JHP_HUB_IMAGE"), singleuser: need("JHP_HUB_IMAGE"), proxy: need("JHP_PROXY_IMAGE"), renewer: need("JHP_RENEWER_IMAGE") };
+    const images = {
+        hub: need("JHP_HUB_IMAGE"),
+        singleuser: need("JHP_HUB_IMAGE"),
+        proxy: need("JHP_PROXY_IMAGE"),
+        renewer: need("JHP_RENEWER_IMAGE"),
+    };
     const ctx = renderContext(config, { images, publicAddresses: [need("JHP_ACME_PUBLIC_IP")] });
     const json = hubDocumentJson(ctx, images.singleuser);
     // The proxy token is shared by the proxy and the renewer through hub-secret, as in the component.
-    const secrets = Object.fromEntries(neededHubSecrets(ctx).map((s) => [s, `test-${HUB_SECRET_KEYS[s]}-0123456789abcdef`])) as unknown as HubSecretValues<string>;
+    const secrets = Object.fromEntries(
+        neededHubSecrets(ctx).map((s) => [s, `test-${HUB_SECRET_KEYS[s]}-0123456789abcdef`]),
+    ) as unknown as HubSecretValues<string>;
     const tls =
         mode === "letsencrypt"
-            ? { certificate: fs.readFileSync(need("JHP_ACME_BOOTSTRAP_CERT"), "utf8"), key: fs.readFileSync(need("JHP_ACME_BOOTSTRAP_KEY"), "utf8") }
+            ? {
+                  certificate: fs.readFileSync(need("JHP_ACME_BOOTSTRAP_CERT"), "utf8"),
+                  key: fs.readFileSync(need("JHP_ACME_BOOTSTRAP_KEY"), "utf8"),
+              }
             : undefined;
     const objects = renderHubObjects(ctx, {
         documentJson: json,
@@ -134,7 +150,10 @@ function main(): void {
         const ns = {
             apiVersion: "v1",
             kind: "Namespace",
-            metadata: { name: namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" } },
+            metadata: {
+                name: namespace,
+                labels: { "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" },
+            },
         };
         fs.writeFileSync(path.join(dir, "00-namespace.yaml"), YAML.stringify(ns));
         objects.forEach((o, i) => {

@@ -34,7 +34,12 @@ import { renderHubObjects } from "../../components/kubernetes/jupyterhub/renderH
 
 const ROOT = path.resolve(__dirname, "../..");
 const DIGEST = (repo: string, n: number) => `registry.example.org/jupyter/${repo}@sha256:${String(n).repeat(64).slice(0, 64)}`;
-const IMAGES = { hub: DIGEST("hub", 1), singleuser: DIGEST("singleuser", 2), proxy: DIGEST("proxy", 3), renewer: DIGEST("acme-renewer", 5) };
+const IMAGES = {
+    hub: DIGEST("hub", 1),
+    singleuser: DIGEST("singleuser", 2),
+    proxy: DIGEST("proxy", 3),
+    renewer: DIGEST("acme-renewer", 5),
+};
 const PLACEHOLDER = "placeholder-not-a-secret";
 const PEM = (type: string) => `-----BEGIN ${type}-----\n${Buffer.from(PLACEHOLDER).toString("base64")}\n-----END ${type}-----\n`;
 
