@@ -43,7 +43,8 @@ IGNORED = {".certbot.lock"}
 
 
 def log(message):
-    print(f"jhp-acme-renew: {message}", file=sys.stderr, flush=True)
+    # stdout: certbot reports anything a hook writes to stderr as "ran with error output".
+    print(f"jhp-acme-renew: {message}", flush=True)
 
 
 def env(name, default=None):

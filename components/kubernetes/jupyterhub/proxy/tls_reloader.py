@@ -77,7 +77,12 @@ def served_certificate(host, port):
 def check(kube, env):
     """One comparison; returns what it did, for the log."""
     ns = env["NAMESPACE"]
-    secret = kube.call("GET", f"/api/v1/namespaces/{ns}/secrets/{env['TLS_SECRET']}")
+    try:
+        secret = kube.call("GET", f"/api/v1/namespaces/{ns}/secrets/{env['TLS_SECRET']}")
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            return "the Secret does not exist yet (cert-manager has not issued the first certificate)"
+        raise
     wanted = leaf(base64.b64decode((secret.get("data") or {}).get("tls.crt", "")))
     if not wanted:
         return "the Secret holds no certificate yet"

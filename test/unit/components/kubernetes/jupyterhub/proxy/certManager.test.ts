@@ -153,7 +153,7 @@ describe("jupyterhub-k8s tls_reloader.py", function () {
 
     function scenario(secretCert: string, servedCert: string | null, annotation: string | null): string[] {
         const code = `
-import base64, json, socket, ssl, threading, sys
+import base64, json, socket, ssl, threading, sys, urllib.error
 import tls_reloader as r
 d = sys.argv[1]
 secret_cert, served, annotation = sys.argv[2], sys.argv[3], sys.argv[4]
@@ -176,6 +176,8 @@ class Kube:
     def call(self, method, path, body=None):
         calls.append([method, path, body])
         if "/secrets/" in path:
+            if secret_cert == "missing":
+                raise urllib.error.HTTPError(path, 404, "Not Found", {}, None)
             data = {} if secret_cert == "none" else {"tls.crt": base64.b64encode(open(f"{d}/{secret_cert}.crt", "rb").read()).decode()}
             return {"data": data}
         ann = {} if annotation == "none" else {"jupyterhub-platform/tls-certificate": r.fingerprint(open(f"{d}/{annotation}.crt").read())}
@@ -230,6 +232,7 @@ print(json.dumps(patches))
 
     it("waits when the Secret has no certificate yet or the proxy does not answer", () => {
         assert.match(JSON.parse(scenario("none", "a", null)[0]), /no certificate yet/);
+        assert.match(JSON.parse(scenario("missing", "a", null)[0]), /does not exist yet/);
         const [said, patches] = scenario("b", null, null);
         assert.match(JSON.parse(said), /does not answer/);
         assert.strictEqual(patches, "[]");
