@@ -28,6 +28,7 @@ import type { HubSecretValues } from "../../components/hub/secrets";
 import { renderContext } from "../../components/kubernetes/jupyterhub/context";
 import { checksum, hubDocumentJson } from "../../components/kubernetes/jupyterhub/hub/document";
 import { HUB_SECRET_KEYS, neededHubSecrets } from "../../components/kubernetes/jupyterhub/hub/secret";
+import { dockerConfigJson } from "../../components/kubernetes/jupyterhub/imagePullSecret";
 import { resourceNames } from "../../components/kubernetes/jupyterhub/names";
 import type { KubernetesObject } from "../../components/kubernetes/jupyterhub/objects";
 import { renderHubObjects } from "../../components/kubernetes/jupyterhub/renderHub";
@@ -167,7 +168,10 @@ function render(config: KubernetesTopologyConfig): KubernetesObject[] {
         neededHubSecrets(ctx).map((s) => [s, `${PLACEHOLDER}-${HUB_SECRET_KEYS[s]}`]),
     ) as unknown as HubSecretValues<string>;
     const tls = config.hub.tls.mode === "none" ? undefined : TLS_PAIR;
-    return renderHubObjects(ctx, { documentJson: json, documentChecksum: checksum(json), secrets, tls });
+    const registry = config.images.registry;
+    // images.registry is set in every sample: the image pull Secret needs its (placeholder) login.
+    const registryDockerConfig = registry ? dockerConfigJson(registry.server, registry.username, PLACEHOLDER) : undefined;
+    return renderHubObjects(ctx, { documentJson: json, documentChecksum: checksum(json), secrets, tls, registryDockerConfig });
 }
 
 /** Objects as plain data; fails on anything that is not (an Output would be a rendering bug here). */
