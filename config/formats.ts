@@ -48,6 +48,11 @@ export function isDnsLabel(text: string): boolean {
     return /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(text);
 }
 
+/** A Kubernetes object name (RFC 1123 subdomain): dot-separated DNS labels, at most 253 characters. */
+export function isDnsSubdomain(text: string): boolean {
+    return text.length <= 253 && text.split(".").every(isDnsLabel);
+}
+
 export function isAbsolutePath(text: string): boolean {
     return /^\/[^\0]*$/.test(text) && !text.split("/").includes("..");
 }

@@ -9,6 +9,7 @@
 import {
     AUTH_TYPES,
     CALICO_MODES,
+    CERT_MANAGER_ISSUER_KINDS,
     CLUSTER_SOURCES,
     DB_TYPES,
     DEPLOY_STAGES,
@@ -87,12 +88,23 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
         "hub.tls.mode",
         TLS_MODES,
         "none",
-        "`none` (plain HTTP), `letsencrypt` (ACME, renewed automatically) or `manual` (certificate and key from secrets).",
+        "`none` (plain HTTP), `letsencrypt` (ACME with certbot, renewed automatically), `manual` (certificate and key from secrets) or `cert-manager` (a Certificate issued by the cluster's own cert-manager; topology kubernetes).",
     ),
     s("hub.tls.contactEmail", "", "Contact e-mail for the Let's Encrypt account (letsencrypt)."),
     s("hub.tls.acmeServer", LETSENCRYPT, "ACME directory URL (letsencrypt). Use Let's Encrypt staging while testing."),
     secret("hub.tls.certificate", "PEM certificate chain (manual)."),
     secret("hub.tls.key", "PEM private key (manual)."),
+    s(
+        "hub.tls.certManager.issuer",
+        "",
+        "Name of the cert-manager Issuer or ClusterIssuer that issues the hub's certificate (cert-manager; required).",
+    ),
+    e(
+        "hub.tls.certManager.issuerKind",
+        CERT_MANAGER_ISSUER_KINDS,
+        "ClusterIssuer",
+        "Kind of hub.tls.certManager.issuer: a ClusterIssuer, or an Issuer in the hub's namespace (cert-manager).",
+    ),
     a("hub.adminUsers", [], "Usernames with hub admin rights."),
     a("hub.allowedUsers", [], "Usernames allowed to log in; empty with no allowed groups means any user the authenticator accepts."),
     a(

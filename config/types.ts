@@ -13,8 +13,12 @@ export type Topology = (typeof TOPOLOGIES)[number];
 export const AUTH_TYPES = ["dummy", "native", "github", "google", "generic-oauth", "cas", "ldap"] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
 
-export const TLS_MODES = ["none", "letsencrypt", "manual"] as const;
+export const TLS_MODES = ["none", "letsencrypt", "manual", "cert-manager"] as const;
 export type TlsMode = (typeof TLS_MODES)[number];
+
+/** cert-manager's two issuer kinds a Certificate can reference (hub.tls.certManager.issuerKind). */
+export const CERT_MANAGER_ISSUER_KINDS = ["Issuer", "ClusterIssuer"] as const;
+export type CertManagerIssuerKind = (typeof CERT_MANAGER_ISSUER_KINDS)[number];
 
 export const DB_TYPES = ["sqlite", "external"] as const;
 export type DbType = (typeof DB_TYPES)[number];
@@ -46,6 +50,8 @@ export interface TlsConfig {
     /** PEM certificate chain and key (manual). */
     certificate?: Secret;
     key?: Secret;
+    /** The site's cert-manager issuer the hub's Certificate references (cert-manager). */
+    certManager?: { issuer: string; issuerKind: CertManagerIssuerKind };
 }
 
 export interface OAuthConfig {

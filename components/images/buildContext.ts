@@ -89,6 +89,11 @@ export function proxyBuildArgs(images: ImagesConfig): Record<string, string> {
     return { BASE_IMAGE: images.hub.baseImage };
 }
 
+/** The ACME renewer (certbot) is built from the hub's base, which ships Python. */
+export function renewerBuildArgs(images: ImagesConfig): Record<string, string> {
+    return { BASE_IMAGE: images.hub.baseImage };
+}
+
 // ── file system readers ──────────────────────────────────────────────────────────────────────
 
 /** Every file under `dir` (the whole build context: there is no .dockerignore in images/). */

@@ -1,14 +1,22 @@
 /**
- * The platform's images: hub, proxy and (unless singleuser.image names a prebuilt one) the
- * single-user image, each a BuiltImage from images/<name>. A configured logo is baked into the
- * hub image through a staged copy of images/hub.
+ * The platform's images: hub, proxy, (unless singleuser.image names a prebuilt one) the
+ * single-user image and (Let's Encrypt on Kubernetes) the ACME renewer, each a BuiltImage from
+ * images/<name>. A configured logo is baked into the hub image through a staged copy of images/hub.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../../config/types";
-import { contentHash, hubBuildArgs, imageRepository, proxyBuildArgs, readContextFiles, singleuserBuildArgs } from "./buildContext";
+import {
+    contentHash,
+    hubBuildArgs,
+    imageRepository,
+    proxyBuildArgs,
+    readContextFiles,
+    renewerBuildArgs,
+    singleuserBuildArgs,
+} from "./buildContext";
 import { BuiltImage } from "./builtImage";
 
 export interface PlatformImagesArgs {
@@ -46,6 +54,8 @@ export class PlatformImages extends pulumi.ComponentResource {
     readonly hubRef: pulumi.Output<string>;
     readonly proxyRef: pulumi.Output<string>;
     readonly singleuserRef: pulumi.Output<string>;
+    /** images/acme-renewer (certbot): only for hub.tls.mode letsencrypt on Kubernetes. */
+    readonly renewerRef?: pulumi.Output<string>;
     readonly tags: Record<string, string>;
     /** Path of the baked-in logo inside the hub image, when hub.logo is set. */
     readonly hubLogoFile?: string;
@@ -96,9 +106,29 @@ export class PlatformImages extends pulumi.ComponentResource {
             this.singleuserRef = singleuser.ref;
             this.tags.singleuser = singleuser.tag;
         }
+        if (config.topology === "kubernetes" && config.hub.tls.mode === "letsencrypt") {
+            // The Docker VM runs certbot from Debian on the host; only the cluster needs an image.
+            const renewer = new BuiltImage(
+                `${name}-acme-renewer`,
+                {
+                    ...common,
+                    context: path.join(imagesDir, "acme-renewer"),
+                    repository: imageRepository(images, "acme-renewer"),
+                    buildArgs: renewerBuildArgs(images),
+                },
+                { parent: this },
+            );
+            this.renewerRef = renewer.ref;
+            this.tags.renewer = renewer.tag;
+        }
         this.hubRef = hub.ref;
         this.proxyRef = proxy.ref;
         this.hubLogoFile = logo ? hubLogoTarget(logo).imagePath : undefined;
-        this.registerOutputs({ hubRef: this.hubRef, proxyRef: this.proxyRef, singleuserRef: this.singleuserRef });
+        this.registerOutputs({
+            hubRef: this.hubRef,
+            proxyRef: this.proxyRef,
+            singleuserRef: this.singleuserRef,
+            renewerRef: this.renewerRef,
+        });
     }
 }

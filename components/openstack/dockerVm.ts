@@ -47,6 +47,10 @@ export function dockerVmTls(config: DockerVmConfig, proxyFilter: string): Docker
     if (tls.mode === "manual") {
         return { mode: "manual-secret" };
     }
+    if (tls.mode === "cert-manager") {
+        // Validation refuses it for docker-vm; never fall back to plain HTTP silently.
+        throw new Error("hub.tls.mode cert-manager needs topology kubernetes");
+    }
     return { mode: "none" };
 }
 

@@ -2,9 +2,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ConfigReader } from "../reader";
-import { isEmail, isHostname, isUrl, isUsername } from "../formats";
+import { isDnsSubdomain, isEmail, isHostname, isUrl, isUsername } from "../formats";
 import { parseIpv4 } from "../cidr";
-import type { AuthConfig, AuthType, DbType, HubConfig, TlsConfig, TlsMode, Topology } from "../types";
+import type { AuthConfig, AuthType, CertManagerIssuerKind, DbType, HubConfig, TlsConfig, TlsMode, Topology } from "../types";
 import { readAuth } from "./auth";
 import { readServices } from "./services";
 
@@ -113,6 +113,7 @@ function readTls(r: ConfigReader, topology: Topology, domain: string | undefined
             r.bad("hub.tls.acmeServer", acmeServer, "an https:// ACME directory URL");
         }
     }
+    const certManager = readCertManager(r, mode, topology);
     if (mode === "manual") {
         if (r.peekSecret("hub.tls.certificate") === undefined) {
             r.need(
@@ -131,7 +132,49 @@ function readTls(r: ConfigReader, topology: Topology, domain: string | undefined
             r.bad("hub.tls.key", "", "a PEM private key (-----BEGIN PRIVATE KEY-----)", "not PEM");
         }
     }
-    return { mode, contactEmail, acmeServer, certificate, key };
+    return { mode, contactEmail, acmeServer, certificate, key, ...(certManager ? { certManager } : {}) };
+}
+
+/**
+ * hub.tls.certManager.*: the site's cert-manager issues the hub's certificate. Only a Kubernetes
+ * cluster runs cert-manager; the keys mean nothing in another mode, so setting them there is a
+ * mistake worth reporting (the operator believes they have an effect).
+ */
+function readCertManager(r: ConfigReader, mode: TlsMode, topology: Topology): TlsConfig["certManager"] {
+    const issuer = r.optStr("hub.tls.certManager.issuer");
+    const issuerKind = r.oneOf<CertManagerIssuerKind>("hub.tls.certManager.issuerKind");
+    if (mode !== "cert-manager") {
+        if (issuer !== undefined) {
+            r.need("hub.tls.certManager.issuer", `has no effect with hub.tls.mode ${mode}; set hub.tls.mode cert-manager or remove it`);
+        }
+        if (issuerKind !== "ClusterIssuer") {
+            r.need("hub.tls.certManager.issuerKind", `has no effect with hub.tls.mode ${mode}; set hub.tls.mode cert-manager or remove it`);
+        }
+        return undefined;
+    }
+    if (topology !== "kubernetes") {
+        r.bad(
+            "hub.tls.mode",
+            mode,
+            `none, letsencrypt or manual for topology ${topology}`,
+            "cert-manager issues certificates inside a Kubernetes cluster (topology kubernetes)",
+        );
+    }
+    if (issuer === undefined) {
+        r.need(
+            "hub.tls.certManager.issuer",
+            "is required with hub.tls.mode cert-manager: the name of the cluster's Issuer or ClusterIssuer that issues the hub's certificate",
+        );
+        return undefined;
+    }
+    if (!isDnsSubdomain(issuer)) {
+        r.bad(
+            "hub.tls.certManager.issuer",
+            issuer,
+            "a Kubernetes object name (lowercase letters, digits, '-' and '.', at most 253 characters)",
+        );
+    }
+    return { issuer, issuerKind };
 }
 
 /** The URL users type. Kubernetes and TLS serve on the standard ports; Docker hosts on hub.port. */

@@ -10,20 +10,15 @@
 #      rendered KubeSchedulerConfiguration and only the user-scheduler ServiceAccount's token:
 #      it takes its own Lease, packs user pods onto the fuller of two nodes (MostAllocated) and
 #      evicts a placeholder for a user pod, while a placeholder never evicts anything;
-#   4. with Docker and the built proxy and hub images: the ACME renewer (acme_renew.py in the hub
-#      image, the CronJob's environment) against Pebble, through the rendered configurable-http-
-#      proxy (port 80 redirect, bootstrap certificate on 443, temporary challenge route), writing
-#      the Secret and restarting the proxy Deployment with the acme-renewer ServiceAccount's token.
+#   (the ACME renewer runs for real on the local cluster: test/real/k8s-acme.e2e.sh).
 #
-#   k8s-hub-objects.e2e.sh KUBE_BIN [PEBBLE_BIN]
+#   k8s-hub-objects.e2e.sh KUBE_BIN
 #     KUBE_BIN: etcd and kube-apiserver (tools/offline/go-tools/build.sh kube); kube-scheduler is
-#       built next to them when missing (build.sh scheduler). PEBBLE_BIN: pebble, pebble-challtestsrv (optional).
-#     JHP_HUB_IMAGE / JHP_PROXY_IMAGE: local images for step 4 (skipped when unset or absent).
+#       built next to them when missing (build.sh scheduler).
 # Prints PASS/FAIL/SKIP lines and a final "COUNTS passed failed skipped"; exits 1 on a failure.
 set -uo pipefail
 
-KUBE_BIN="${1:?usage: $0 KUBE_BIN [PEBBLE_BIN]}"
-PEBBLE_BIN="${2:-}"
+KUBE_BIN="${1:?usage: $0 KUBE_BIN}"
 TESTS="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$TESTS/../.." && pwd)"
 # shellcheck source=lib.sh
@@ -34,11 +29,9 @@ LOGDIR="$WORK/logs"
 OUT="$WORK/objects"
 mkdir -p "$LOGDIR"
 PIDS=""
-CONTAINERS=""
 NS=jupyterhub
 
 cleanup() {
-    [ -n "${JHP_REAL_KEEP:-}" ] || for c in $CONTAINERS; do docker rm -f "$c" >/dev/null 2>&1 || true; done
     # Newest first (the API server before its etcd); SIGKILL whatever outlives a grace period.
     local p reversed=""
     for p in $PIDS; do reversed="$p $reversed"; done
@@ -136,6 +129,7 @@ can hub yes watch events
 can hub no create pods default
 can hub no patch deployments
 can acme-renewer yes patch secrets/proxy-tls
+can acme-renewer yes get secrets/acme-renewer-state
 can acme-renewer no get secrets/hub-secret
 can acme-renewer yes patch deployments/proxy
 can acme-renewer no patch deployments/hub
@@ -223,87 +217,6 @@ if [ -x "$SCHED" ]; then
     run_scheduler_checks
 else
     fail "user scheduler checks" "no kube-scheduler binary"
-fi
-
-# ── 4. the ACME renewer against Pebble ─────────────────────────────────────────────────────────
-run_acme_checks() {
-    local w="$WORK/acme" token=proxy-token-of-the-acme-check chp=jhp-k8s-hub-chp pod_ip pid gw minica
-    mkdir -p "$w/tls"
-    # The proxy as rendered: its arguments, and the Secret's pair at the mount path.
-    python3 - "$OUT/prod" "$w" <<'PY'
-import glob, json, sys, yaml
-out, w = sys.argv[1], sys.argv[2]
-load = lambda pattern: yaml.safe_load(open(glob.glob(f"{out}/{pattern}")[0]))
-proxy = load("*-deployment-proxy.yaml")["spec"]["template"]["spec"]["containers"][0]
-json.dump(proxy["args"], open(f"{w}/chp-args.json", "w"))
-tls = load("*-secret-proxy-tls.yaml")["stringData"]
-open(f"{w}/tls/tls.crt", "w").write(tls["tls.crt"])
-open(f"{w}/tls/tls.key", "w").write(tls["tls.key"])
-job = load("*-cronjob-acme-renewer.yaml")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
-json.dump({e["name"]: e["value"] for e in job["env"] if "value" in e}, open(f"{w}/env.json", "w"))
-PY
-    chmod 0644 "$w"/tls/*
-    local args=()
-    mapfile -t args < <(python3 -c 'import json, sys; print("\n".join(json.load(open(sys.argv[1]))))' "$w/chp-args.json")
-    CONTAINERS="$CONTAINERS $chp"
-    docker run -d --name "$chp" -e CONFIGPROXY_AUTH_TOKEN="$token" -v "$w/tls:/etc/proxy-tls:ro" "$JHP_PROXY_IMAGE" "${args[@]}" >/dev/null
-    pod_ip="$(docker inspect "$chp" --format '{{.NetworkSettings.IPAddress}}')"
-    pid="$(docker inspect "$chp" --format '{{.State.Pid}}')"
-    # kube-proxy's part: proxy-public's ports 80/443 to the pod's 8000/8443.
-    for chain in OUTPUT PREROUTING; do
-        nsenter -t "$pid" -n iptables -t nat -A "$chain" -p tcp --dport 80 -j REDIRECT --to-ports 8000
-        nsenter -t "$pid" -n iptables -t nat -A "$chain" -p tcp --dport 443 -j REDIRECT --to-ports 8443
-    done
-    # Pebble's API certificate for the pod address, from Pebble's own test CA (in its module source).
-    minica="$(go env GOMODCACHE)/github.com/letsencrypt/pebble/v2@$(grep -o 'github.com/letsencrypt/pebble/v2 v[^ ]*' "$ROOT/tools/offline/go-tools/go/pebble/go.mod" | head -n 1 | cut -d' ' -f2)/test/certs"
-    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=pebble -keyout "$w/pebble.key" -out "$w/pebble.csr" 2>/dev/null
-    printf 'subjectAltName=IP:%s\n' "$pod_ip" >"$w/san.ext"
-    openssl x509 -req -in "$w/pebble.csr" -CA "$minica/pebble.minica.pem" -CAkey "$minica/pebble.minica.key.pem" -CAcreateserial -days 1 -extfile "$w/san.ext" -out "$w/pebble.crt" 2>/dev/null
-    cp "$minica/pebble.minica.pem" "$w/minica.pem"
-    cp "$WORK/pki/ca.crt" "$w/kube-ca.crt"
-    printf '{"pebble": {"listenAddress": "0.0.0.0:14000", "managementListenAddress": "0.0.0.0:15000", "certificate": "/w/pebble.crt", "privateKey": "/w/pebble.key", "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": false}}\n' >"$w/pebble.json"
-    find "$w" -maxdepth 1 -type f -exec chmod 0644 {} +
-    CONTAINERS="$CONTAINERS jhp-k8s-hub-dns jhp-k8s-hub-pebble"
-    docker run -d --name jhp-k8s-hub-dns --network "container:$chp" -v "$PEBBLE_BIN:/pebble:ro" --entrypoint /pebble/pebble-challtestsrv "$JHP_PROXY_IMAGE" \
-        -defaultIPv4 "$pod_ip" -defaultIPv6 "" -dnsserver :8053 -http01 "" -https01 "" -tlsalpn01 "" -doh "" -management :8055 >/dev/null
-    docker run -d --name jhp-k8s-hub-pebble --network "container:$chp" -e PEBBLE_VA_NOSLEEP=1 -v "$PEBBLE_BIN:/pebble:ro" -v "$w:/w:ro" \
-        --entrypoint /pebble/pebble "$JHP_PROXY_IMAGE" -config /w/pebble.json -dnsserver 127.0.0.1:8053 >/dev/null
-    sleep 3
-    kubectl -n "$NS" create token acme-renewer --duration=1h >"$w/sa-token"
-    chmod 0644 "$w/sa-token"
-    gw="$(ip -4 -o addr show docker0 | awk '{print $4}' | cut -d/ -f1)"
-    # The CronJob's environment; what differs is where things are on this machine: the pod IP is
-    # the Docker host's (the renewer uses the host network to reach the API server on loopback).
-    python3 - "$w/env.json" >"$w/renewer.env" <<PY
-import json, sys
-env = json.load(open(sys.argv[1]))
-env.update({"POD_IP": "$gw", "CONFIGPROXY_AUTH_TOKEN": "$token", "PROXY_API_URL": "http://$pod_ip:8001",
-            "ACME_SERVER": "https://$pod_ip:14000/dir", "ACME_CA_FILE": "/w/minica.pem",
-            "KUBE_API": "https://127.0.0.1:$API_PORT", "KUBE_TOKEN_FILE": "/w/sa-token", "KUBE_CA_FILE": "/w/kube-ca.crt"})
-print("\n".join(f"{k}={v}" for k, v in env.items()))
-PY
-    renewer() {
-        docker run --rm --network host --env-file "$w/renewer.env" -v "$w:/w:ro" \
-            -v "$ROOT/components/kubernetes/jupyterhub/proxy/acme_renew.py:/opt/acme-renewer/acme_renew.py:ro" \
-            --entrypoint python3 "$JHP_HUB_IMAGE" /opt/acme-renewer/acme_renew.py
-    }
-    check "acme: the renewer replaces the bootstrap certificate via HTTP-01 through the proxy (redirect, 443, route)" renewer
-    check "acme: the Secret now holds a certificate for the domain from the ACME CA" bash -c \
-        "kubectl -n $NS get secret proxy-tls -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl x509 -noout -issuer -ext subjectAltName | tee /dev/stderr | grep -q 'Pebble' && kubectl -n $NS get secret proxy-tls -o jsonpath='{.data.tls\\.crt}' | base64 -d | openssl x509 -noout -ext subjectAltName | grep -q 'DNS:jupyter.example.org'"
-    check "acme: the proxy Deployment was restarted to load it" bash -c \
-        "kubectl -n $NS get deploy proxy -o jsonpath='{.spec.template.metadata.annotations}' | grep -q tls-renewed-at"
-    docker exec "$chp" python3 -c 'import sys, urllib.request as u; print(u.urlopen(u.Request("http://127.0.0.1:8001/api/routes", headers={"Authorization": "token " + sys.argv[1]})).read().decode())' "$token" >"$LOGDIR/acme-routes.json" 2>&1
-    check "acme: the challenge route is gone from the proxy, the hub's default route stays" bash -c \
-        "grep -q '\"/\"' '$LOGDIR/acme-routes.json' && ! grep -q acme-challenge '$LOGDIR/acme-routes.json'"
-    renewer >"$LOGDIR/acme-second-run.log" 2>&1
-    check "acme: a second run finds the certificate good and does nothing" grep -q 'nothing to do' "$LOGDIR/acme-second-run.log"
-}
-if [ -z "$PEBBLE_BIN" ] || [ ! -x "$PEBBLE_BIN/pebble" ]; then
-    skip "acme renewer against Pebble" "no Pebble (tools/offline/go-tools/build.sh pebble)"
-elif [ -z "${JHP_HUB_IMAGE:-}" ] || [ -z "${JHP_PROXY_IMAGE:-}" ] || ! docker image inspect "$JHP_HUB_IMAGE" "$JHP_PROXY_IMAGE" >/dev/null 2>&1; then
-    skip "acme renewer against Pebble" "set JHP_HUB_IMAGE and JHP_PROXY_IMAGE to built hub and proxy images"
-else
-    run_acme_checks
 fi
 
 summary

@@ -28,13 +28,19 @@ import type { HubSecretValues } from "../../components/hub/secrets";
 import { renderContext } from "../../components/kubernetes/jupyterhub/context";
 import { checksum, hubDocumentJson } from "../../components/kubernetes/jupyterhub/hub/document";
 import { HUB_SECRET_KEYS, neededHubSecrets } from "../../components/kubernetes/jupyterhub/hub/secret";
+import { dockerConfigJson } from "../../components/kubernetes/jupyterhub/imagePullSecret";
 import { resourceNames } from "../../components/kubernetes/jupyterhub/names";
 import type { KubernetesObject } from "../../components/kubernetes/jupyterhub/objects";
 import { renderHubObjects } from "../../components/kubernetes/jupyterhub/renderHub";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DIGEST = (repo: string, n: number) => `registry.example.org/jupyter/${repo}@sha256:${String(n).repeat(64).slice(0, 64)}`;
-const IMAGES = { hub: DIGEST("hub", 1), singleuser: DIGEST("singleuser", 2), proxy: DIGEST("proxy", 3) };
+const IMAGES = {
+    hub: DIGEST("hub", 1),
+    singleuser: DIGEST("singleuser", 2),
+    proxy: DIGEST("proxy", 3),
+    renewer: DIGEST("acme-renewer", 5),
+};
 const PLACEHOLDER = "placeholder-not-a-secret";
 const PEM = (type: string) => `-----BEGIN ${type}-----\n${Buffer.from(PLACEHOLDER).toString("base64")}\n-----END ${type}-----\n`;
 
@@ -162,7 +168,10 @@ function render(config: KubernetesTopologyConfig): KubernetesObject[] {
         neededHubSecrets(ctx).map((s) => [s, `${PLACEHOLDER}-${HUB_SECRET_KEYS[s]}`]),
     ) as unknown as HubSecretValues<string>;
     const tls = config.hub.tls.mode === "none" ? undefined : TLS_PAIR;
-    return renderHubObjects(ctx, { documentJson: json, documentChecksum: checksum(json), secrets, tls });
+    const registry = config.images.registry;
+    // images.registry is set in every sample: the image pull Secret needs its (placeholder) login.
+    const registryDockerConfig = registry ? dockerConfigJson(registry.server, registry.username, PLACEHOLDER) : undefined;
+    return renderHubObjects(ctx, { documentJson: json, documentChecksum: checksum(json), secrets, tls, registryDockerConfig });
 }
 
 /** Objects as plain data; fails on anything that is not (an Output would be a rendering bug here). */

@@ -42,6 +42,7 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
             hubImage: images.hubRef,
             singleuserImage: images.singleuserRef,
             proxyImage: images.proxyRef,
+            renewerImage: images.renewerRef,
             hubLogoFile: images.hubLogoFile,
             publicAddresses: cluster.publicAddresses,
             ...(gluster
@@ -64,6 +65,7 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         hubImage: images.hubRef,
         singleuserImage: images.singleuserRef,
         proxyImage: images.proxyRef,
+        ...(images.renewerRef ? { renewerImage: images.renewerRef } : {}),
         namespace: homes.namespace,
         proxyPublicService: hub.proxyPublicServiceName,
     };

@@ -11,6 +11,8 @@ export interface HubImages {
     hub: pulumi.Input<string>;
     singleuser: pulumi.Input<string>;
     proxy: pulumi.Input<string>;
+    /** The ACME renewer (images/acme-renewer: certbot and its glue); needed with hub.tls.mode letsencrypt. */
+    renewer?: pulumi.Input<string>;
     /**
      * kube-scheduler for the user scheduler.
      * @default the cluster's own release, schedulerImage(kubernetes.version)
@@ -49,7 +51,7 @@ export interface HubRenderContext {
     kubernetes: KubernetesConfig;
     namespace: pulumi.Input<string>;
     names: ResourceNames;
-    images: Required<Omit<HubImages, "pause">> & Pick<HubImages, "pause">;
+    images: Required<Omit<HubImages, "pause" | "renewer">> & Pick<HubImages, "pause" | "renewer">;
     publicAddresses?: pulumi.Input<pulumi.Input<string>[]>;
     storageClassName?: string;
     hubDbVolumeName?: pulumi.Input<string>;
@@ -79,6 +81,7 @@ export function renderContext(
             hub: params.images.hub,
             singleuser: params.images.singleuser,
             proxy: params.images.proxy,
+            renewer: params.images.renewer,
             scheduler: params.images.scheduler ?? kubernetes.schedulerImage ?? schedulerImage(kubernetes.version),
             pause: params.images.pause ?? kubernetes.pauseImage,
         },

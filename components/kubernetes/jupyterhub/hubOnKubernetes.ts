@@ -28,6 +28,8 @@ export interface HubOnKubernetesArgs {
     hubImage: pulumi.Input<string>;
     singleuserImage: pulumi.Input<string>;
     proxyImage: pulumi.Input<string>;
+    /** The ACME renewer image (PlatformImages.renewerRef); required with hub.tls.mode letsencrypt. */
+    renewerImage?: pulumi.Input<string>;
     /**
      * Fixed IPs of the node(s) the floating IPs translate to: proxy-public's external IPs, where
      * users' ports 80/443 arrive. Without them the hub is only reachable inside the cluster.
@@ -77,6 +79,7 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
                 hub: args.hubImage,
                 singleuser: args.singleuserImage,
                 proxy: args.proxyImage,
+                renewer: args.renewerImage,
                 scheduler: args.schedulerImage,
                 pause: args.pauseImage,
             },
@@ -115,7 +118,10 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         });
     }
 
-    /** manual: the operator's pair; letsencrypt: a self-signed bootstrap pair the renewer replaces. */
+    /**
+     * manual: the operator's pair; letsencrypt: a self-signed bootstrap pair the renewer replaces;
+     * cert-manager: none (cert-manager writes the Secret).
+     */
     private proxyCertificate(name: string, ctx: HubRenderContext): TlsPair | undefined {
         const t = ctx.config.hub.tls;
         if (t.mode === "manual") {
@@ -155,6 +161,7 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         // Retained, not protected: `pulumi destroy` (to rebuild) succeeds and leaves the claim, and
         // the next `up` applies onto it (server-side apply) with the hub's database inside.
         const keepData = ctx.config.retainOnDestroy ? { retainOnDelete: true } : {};
+        const renewerOwned = ctx.config.hub.tls.mode === "letsencrypt" ? [ctx.names.proxyTlsSecret, ctx.names.acmeState] : [];
         for (const obj of objects) {
             const role = `${obj.kind.toLowerCase()}-${obj.metadata.name}`;
             const workload = WORKLOAD_KINDS.includes(obj.kind);
@@ -164,10 +171,9 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
                 ...(workload ? { dependsOn: [...foundation] } : {}),
                 // The hub database outlives the stack unless the operator opts out.
                 ...(obj.kind === "PersistentVolumeClaim" ? keepData : {}),
-                // The ACME renewer owns the certificate once issued; Pulumi only seeds it.
-                ...(obj.kind === "Secret" && obj.metadata.name === ctx.names.proxyTlsSecret && ctx.config.hub.tls.mode === "letsencrypt"
-                    ? { ignoreChanges: ["data", "stringData"] }
-                    : {}),
+                // The ACME renewer owns the certificate once issued and certbot's state; Pulumi
+                // only seeds them.
+                ...(obj.kind === "Secret" && renewerOwned.includes(obj.metadata.name) ? { ignoreChanges: ["data", "stringData"] } : {}),
             };
             const resource = kubernetesResource(`${name}-${role}`, obj, opts);
             created[`${obj.kind}/${obj.metadata.name}`] = resource;

@@ -33,5 +33,8 @@ export function kubernetesResource(name: string, obj: KubernetesObject, opts: pu
             return new k8s.networking.v1.NetworkPolicy(name, obj, opts);
         case "PriorityClass":
             return new k8s.scheduling.v1.PriorityClass(name, obj, opts);
+        case "Certificate":
+            // A custom resource: the cluster's cert-manager must have installed its CRDs.
+            return new k8s.apiextensions.CustomResource(name, obj, opts);
     }
 }

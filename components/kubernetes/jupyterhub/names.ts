@@ -21,9 +21,16 @@ export const PORTS = {
     publicHttps: 443,
     /** kube-scheduler's secure health endpoint. */
     schedulerHealth: 10259,
-    /** The ACME renewer's HTTP-01 responder. */
+    /** The ACME renewer's HTTP-01 responder (certbot --standalone --http-01-port). */
     acmeSolver: 8089,
 } as const;
+
+/**
+ * Pod-template annotation of the proxy Deployment naming the certificate it was (re)started for:
+ * the ACME renewer (letsencrypt) and the TLS reloader (cert-manager) set it to roll the proxy,
+ * which reads its certificate only at start.
+ */
+export const PROXY_TLS_ANNOTATION = "jupyterhub-platform/tls-certificate";
 
 export interface ResourceNames {
     namespace: string;
@@ -60,8 +67,15 @@ export interface ResourceNames {
     netpolProxy: string;
     netpolSingleuser: string;
     netpolAcme: string;
+    netpolTlsReloader: string;
     acme: string;
-    acmeScript: string;
+    /** certbot's config directory (account, lineage, renewal settings), round-tripped by the renewer. */
+    acmeState: string;
+    /** cert-manager mode: the Certificate (its Secret is proxyTlsSecret). */
+    certificate: string;
+    /** cert-manager mode: rolls the proxy when the Secret holds another certificate than it serves. */
+    tlsReloader: string;
+    tlsReloaderScript: string;
 }
 
 /** The names for a hub in `namespace` (kubernetes.namespace). */
@@ -100,8 +114,12 @@ export function resourceNames(namespace: string): ResourceNames {
         netpolProxy: "proxy",
         netpolSingleuser: "singleuser",
         netpolAcme: "acme-renewer",
+        netpolTlsReloader: "proxy-tls-reloader",
         acme: "acme-renewer",
-        acmeScript: "acme-renewer-script",
+        acmeState: "acme-renewer-state",
+        certificate: "proxy-tls",
+        tlsReloader: "proxy-tls-reloader",
+        tlsReloaderScript: "proxy-tls-reloader-script",
     };
 }
 

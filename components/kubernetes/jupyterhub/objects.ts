@@ -31,7 +31,28 @@ export type ClusterRoleBinding = Obj<"rbac.authorization.k8s.io/v1", "ClusterRol
 export type NetworkPolicy = Obj<"networking.k8s.io/v1", "NetworkPolicy", k8s.types.input.networking.v1.NetworkPolicy>;
 export type PriorityClass = Obj<"scheduling.k8s.io/v1", "PriorityClass", k8s.types.input.scheduling.v1.PriorityClass>;
 
+/**
+ * cert-manager's Certificate (cert-manager.io/v1; no typings in @pulumi/kubernetes): the fields
+ * this program sets, as cert-manager's CRD names them (the real checks submit it to an API server
+ * holding cert-manager's own CRDs).
+ */
+export interface Certificate {
+    apiVersion: "cert-manager.io/v1";
+    kind: "Certificate";
+    metadata: ObjectMeta;
+    spec: {
+        secretName: string;
+        secretTemplate?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+        commonName?: string;
+        dnsNames: string[];
+        usages?: string[];
+        privateKey?: { algorithm: "RSA" | "ECDSA" | "Ed25519"; size?: number; rotationPolicy?: "Never" | "Always" };
+        issuerRef: { group: "cert-manager.io"; kind: "Issuer" | "ClusterIssuer"; name: string };
+    };
+}
+
 export type KubernetesObject =
+    | Certificate
     | ServiceAccount
     | ConfigMap
     | Secret

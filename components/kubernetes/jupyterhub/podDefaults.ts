@@ -49,11 +49,12 @@ export function userPodResources(su: SingleuserConfig): { requests: Record<strin
  * Core pods: the stack config has no keys for them, so these are zero-to-jupyterhub's defaults
  * (requests only: a hub or proxy killed at a memory limit drops every user's session).
  */
-export const CORE_RESOURCES: Record<"hub" | "proxy" | "scheduler" | "acme", ResourceRequirements> = {
+export const CORE_RESOURCES: Record<"hub" | "proxy" | "scheduler" | "acme" | "tlsReloader", ResourceRequirements> = {
     hub: { requests: { cpu: "200m", memory: "512Mi" } },
     proxy: { requests: { cpu: "200m", memory: "512Mi" } },
     scheduler: { requests: { cpu: "50m", memory: "256Mi" } },
     acme: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    tlsReloader: { requests: { cpu: "5m", memory: "32Mi" }, limits: { memory: "128Mi" } },
 };
 
 /** Idle containers (image puller, placeholders' sleep) ask for nothing of their own. */

@@ -6,6 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { acmeRenewer } from "./proxy/acmeRenewer";
+import { certManagerObjects } from "./proxy/certManager";
 import type { HubRenderContext } from "./context";
 import { hubConfigMap } from "./hub/configMap";
 import { hubDbPvc } from "./hub/database";
@@ -38,7 +39,7 @@ export interface HubDynamicInputs {
     /** Its checksum, in the hub pod template so a changed document restarts the hub. */
     documentChecksum: pulumi.Input<string>;
     secrets: HubSecretValues<pulumi.Input<string>>;
-    /** The proxy's certificate and key (manual) or the bootstrap pair (letsencrypt). */
+    /** The proxy's certificate and key (manual) or the bootstrap pair (letsencrypt); none for cert-manager. */
     tls?: TlsPair;
     /** `.dockerconfigjson` for images.registry (a secret); needed when a registry is configured. */
     registryDockerConfig?: pulumi.Input<string>;
@@ -71,6 +72,7 @@ const ORDER: readonly KubernetesObject["kind"][] = [
     "ClusterRoleBinding",
     "ConfigMap",
     "Secret",
+    "Certificate",
     "PersistentVolumeClaim",
     "NetworkPolicy",
     "Service",
@@ -97,6 +99,7 @@ export function renderHubObjects(ctx: HubRenderContext, inputs: HubDynamicInputs
         proxyPublicService(ctx),
         proxyDeployment(ctx),
         ...acmeRenewer(ctx),
+        ...certManagerObjects(ctx),
         imagePuller(ctx),
         userPlaceholders(ctx),
         ...userScheduler(ctx),

@@ -51,7 +51,7 @@ const CASES: Case[] = [
         base: LOCAL,
         set: { "hub.tls.mode": "acme" },
         key: "hub.tls.mode",
-        says: /got "acme"; allowed: none \| letsencrypt \| manual/,
+        says: /got "acme"; allowed: none \| letsencrypt \| manual \| cert-manager/,
     },
     {
         name: "non-integer timeout",
@@ -407,6 +407,62 @@ const CASES: Case[] = [
         secret: SECRETS,
         key: "hub.tls.key",
         says: /not PEM; got \(secret value\)/,
+    },
+    {
+        name: "cert-manager on a Docker VM",
+        base: DOCKER_VM,
+        set: { "hub.tls.mode": "cert-manager", "hub.tls.certManager.issuer": "letsencrypt" },
+        key: "hub.tls.mode",
+        says: /cert-manager issues certificates inside a Kubernetes cluster \(topology kubernetes\); got "cert-manager"; allowed: none, letsencrypt or manual for topology docker-vm/,
+    },
+    {
+        name: "cert-manager on local",
+        base: LOCAL,
+        set: { "hub.tls.mode": "cert-manager", "hub.domain": "hub.example.org", "hub.tls.certManager.issuer": "letsencrypt" },
+        key: "hub.tls.mode",
+        says: /allowed: none, letsencrypt or manual for topology local/,
+    },
+    {
+        name: "cert-manager without an issuer",
+        base: KUBERNETES,
+        set: { "hub.tls.mode": "cert-manager" },
+        key: "hub.tls.certManager.issuer",
+        says: /is required with hub.tls.mode cert-manager/,
+    },
+    {
+        name: "cert-manager without a domain",
+        base: { ...KUBERNETES, "hub.domain": "" },
+        set: { "hub.tls.mode": "cert-manager", "hub.tls.certManager.issuer": "letsencrypt" },
+        key: "hub.domain",
+        says: /is required with hub.tls.mode cert-manager/,
+    },
+    {
+        name: "cert-manager issuer not an object name",
+        base: KUBERNETES,
+        set: { "hub.tls.mode": "cert-manager", "hub.tls.certManager.issuer": "Lets_Encrypt" },
+        key: "hub.tls.certManager.issuer",
+        says: /got "Lets_Encrypt"; allowed: a Kubernetes object name/,
+    },
+    {
+        name: "cert-manager issuer kind unknown",
+        base: KUBERNETES,
+        set: { "hub.tls.mode": "cert-manager", "hub.tls.certManager.issuer": "le", "hub.tls.certManager.issuerKind": "ClusterIsuer" },
+        key: "hub.tls.certManager.issuerKind",
+        says: /unknown value; got "ClusterIsuer"; allowed: Issuer \| ClusterIssuer/,
+    },
+    {
+        name: "cert-manager issuer without cert-manager mode",
+        base: KUBERNETES,
+        set: { "hub.tls.mode": "letsencrypt", "hub.tls.contactEmail": "a@example.org", "hub.tls.certManager.issuer": "le" },
+        key: "hub.tls.certManager.issuer",
+        says: /has no effect with hub.tls.mode letsencrypt/,
+    },
+    {
+        name: "cert-manager issuer kind without cert-manager mode",
+        base: KUBERNETES,
+        set: { "hub.tls.certManager.issuerKind": "Issuer" },
+        key: "hub.tls.certManager.issuerKind",
+        says: /has no effect with hub.tls.mode none/,
     },
     {
         name: "admin user with a space",
@@ -1066,6 +1122,23 @@ describe("config validation: bad inputs", () => {
     it("accepts OpenStack credentials from the environment", () => {
         const result = parse({ ...DOCKER_VM, "openstack.cloud": "" }, [], { OS_CLOUD: "university" });
         assert.ok(result.ok, problemsOf(result).join("\n"));
+    });
+
+    it("reads cert-manager mode: the issuer, ClusterIssuer by default, an Issuer on request", () => {
+        const cluster = parse({ ...KUBERNETES, "hub.tls.mode": "cert-manager", "hub.tls.certManager.issuer": "letsencrypt-prod" });
+        assert.ok(cluster.ok, problemsOf(cluster).join("\n"));
+        assert.deepEqual(cluster.config.hub.tls.certManager, { issuer: "letsencrypt-prod", issuerKind: "ClusterIssuer" });
+        assert.equal(cluster.config.hub.publicUrl, `https://${KUBERNETES["hub.domain"]}`);
+        const ns = parse({
+            ...KUBERNETES,
+            "hub.tls.mode": "cert-manager",
+            "hub.tls.certManager.issuer": "site-ca",
+            "hub.tls.certManager.issuerKind": "Issuer",
+        });
+        assert.ok(ns.ok, problemsOf(ns).join("\n"));
+        assert.deepEqual(ns.config.hub.tls.certManager, { issuer: "site-ca", issuerKind: "Issuer" });
+        const none = parse(KUBERNETES);
+        assert.ok(none.ok && none.config.hub.tls.certManager === undefined);
     });
 
     it("accepts a complete production-like stack", () => {

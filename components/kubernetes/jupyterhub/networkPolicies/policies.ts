@@ -11,6 +11,8 @@
  *   which hands out instance credentials.
  * - ACME renewer (letsencrypt): reached by the proxy on its HTTP-01 port; talks to the proxy API,
  *   DNS, the ACME server and the API server.
+ * - TLS reloader (cert-manager): reached by nobody; talks to the proxy's HTTPS port, DNS and the
+ *   API server.
  * Calico enforces them (Calico evaluates Service traffic after DNAT, so pod selectors cover
  * connections made through the hub and proxy-api Services).
  */
@@ -19,7 +21,7 @@ import type { HubRenderContext } from "../context";
 import { NETWORK_ACCESS, objectLabels, selectorLabels, type Component } from "../labels";
 import { PORTS } from "../names";
 import type { NetworkPolicy } from "../objects";
-import { acmeEnabled } from "../proxy/tls";
+import { acmeEnabled, certManagerEnabled } from "../proxy/tls";
 import type * as k8s from "@pulumi/kubernetes";
 
 type Rule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
@@ -144,6 +146,18 @@ export function acmeNetworkPolicy(ctx: HubRenderContext): NetworkPolicy {
     });
 }
 
+export function tlsReloaderNetworkPolicy(ctx: HubRenderContext): NetworkPolicy {
+    return policy(ctx, ctx.names.netpolTlsReloader, "proxy-tls-reloader", {
+        ingress: [],
+        egress: [
+            { to: [pods(ctx, "proxy")], ports: [tcp(PORTS.proxyHttps)] },
+            dnsEgress(),
+            // The API server (the Secret, the proxy Deployment); its address depends on the cluster.
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [CLOUD_METADATA_CIDR] } }] },
+        ],
+    });
+}
+
 export function networkPolicies(ctx: HubRenderContext): NetworkPolicy[] {
     if (!ctx.kubernetes.networkPolicies) {
         return [];
@@ -153,5 +167,6 @@ export function networkPolicies(ctx: HubRenderContext): NetworkPolicy[] {
         proxyNetworkPolicy(ctx),
         singleuserNetworkPolicy(ctx),
         ...(acmeEnabled(ctx) ? [acmeNetworkPolicy(ctx)] : []),
+        ...(certManagerEnabled(ctx) ? [tlsReloaderNetworkPolicy(ctx)] : []),
     ];
 }

@@ -3,7 +3,9 @@
  * - none: plain HTTP on 80.
  * - manual: the operator's certificate and key (config secrets) in the `proxy-tls` Secret.
  * - letsencrypt: the same Secret, created with a self-signed bootstrap certificate so the proxy can
- *   start, then replaced by the ACME renewer CronJob (acmeRenewer.ts), which owns its data.
+ *   start, then replaced by the ACME renewer CronJob (acmeRenewer.ts: certbot), which owns its data.
+ * - cert-manager: the cluster's cert-manager writes the Secret for a Certificate (certManager.ts);
+ *   the program never creates it.
  * With TLS, port 80 only redirects to HTTPS (configurable-http-proxy's --redirect-port).
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -19,14 +21,18 @@ export function acmeEnabled(ctx: HubRenderContext): boolean {
     return ctx.config.hub.tls.mode === "letsencrypt";
 }
 
+export function certManagerEnabled(ctx: HubRenderContext): boolean {
+    return ctx.config.hub.tls.mode === "cert-manager";
+}
+
 export interface TlsPair {
     certificate: pulumi.Input<string>;
     key: pulumi.Input<string>;
 }
 
-/** The kubernetes.io/tls Secret the proxy mounts, or undefined without TLS. */
+/** The kubernetes.io/tls Secret the proxy mounts, or undefined without TLS or when cert-manager writes it. */
 export function proxyTlsSecret(ctx: HubRenderContext, pair: TlsPair | undefined): Secret | undefined {
-    if (!tlsEnabled(ctx)) {
+    if (!tlsEnabled(ctx) || certManagerEnabled(ctx)) {
         return undefined;
     }
     if (!pair) {

@@ -18,7 +18,12 @@ import { asTopology } from "../../../fixtures/config";
 export const SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIxhuyPpNG3m+Y9Pmb5p0JHu7NFhYHuDHv9pQdm3nxj8 ops@example.org";
 
 const digest = (repo: string, hex: string) => `registry.example.org/jupyter/${repo}@sha256:${hex.repeat(64)}`;
-export const IMAGES: HubImages = { hub: digest("hub", "a"), singleuser: digest("singleuser", "b"), proxy: digest("proxy", "c") };
+export const IMAGES: HubImages = {
+    hub: digest("hub", "a"),
+    singleuser: digest("singleuser", "b"),
+    proxy: digest("proxy", "c"),
+    renewer: digest("acme-renewer", "e"),
+};
 export const PROFILE_IMAGE = digest("datascience", "d");
 
 /** Throw-away PEM-shaped values: the config parser only checks the armour. */

@@ -51,6 +51,7 @@ async function deploy(c: KubernetesTopologyConfig, extra: Partial<HubOnKubernete
             hubImage: IMAGES.hub,
             singleuserImage: IMAGES.singleuser,
             proxyImage: IMAGES.proxy,
+            renewerImage: IMAGES.renewer,
             ...extra,
         },
         {
@@ -94,8 +95,8 @@ describe("jupyterhub-k8s HubOnKubernetes component", () => {
             "kubernetes:rbac.authorization.k8s.io/v1:Role": 3,
             "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
             "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 2,
-            "kubernetes:core/v1:ConfigMap": 3,
-            "kubernetes:core/v1:Secret": 3,
+            "kubernetes:core/v1:ConfigMap": 2,
+            "kubernetes:core/v1:Secret": 4,
             "kubernetes:core/v1:PersistentVolumeClaim": 1,
             "kubernetes:networking.k8s.io/v1:NetworkPolicy": 4,
             "kubernetes:core/v1:Service": 3,
@@ -181,10 +182,28 @@ describe("jupyterhub-k8s HubOnKubernetes component", () => {
         assert.strictEqual(seen.get("jh-configmap-hub-config")?.dependsOn, 0);
     });
 
-    it("letsencrypt: seeds proxy-tls with a self-signed pair and leaves its data to the renewer", async () => {
+    it("letsencrypt: seeds proxy-tls with a self-signed pair and leaves its data and certbot's state to the renewer", async () => {
         const { mocks, seen } = await deploy(config());
         assert.strictEqual(mocks.byName("jh-bootstrap-tls-cert").inputs.dnsNames?.toString(), "jupyter.example.org");
         assert.deepStrictEqual(seen.get("jh-secret-proxy-tls")?.ignoreChanges, ["data", "stringData"]);
+        assert.deepStrictEqual(seen.get("jh-secret-acme-renewer-state")?.ignoreChanges, ["data", "stringData"]);
+        const job = mocks.byName("jh-cronjob-acme-renewer").inputs as {
+            spec: { jobTemplate: { spec: { template: { spec: { containers: { image: string }[] } } } } };
+        };
+        assert.strictEqual(job.spec.jobTemplate.spec.template.spec.containers[0].image, IMAGES.renewer);
+    });
+
+    it("cert-manager: a Certificate custom resource, no Secret of its own, no bootstrap pair, no renewer", async () => {
+        const { mocks, seen } = await deploy(
+            config({ "hub.tls.mode": "cert-manager", "hub.tls.contactEmail": "", "hub.tls.certManager.issuer": "letsencrypt-prod" }),
+        );
+        const cert = mocks.byName("jh-certificate-proxy-tls");
+        assert.strictEqual(cert.type, "kubernetes:cert-manager.io/v1:Certificate");
+        assert.strictEqual((cert.inputs.spec as { secretName: string }).secretName, "proxy-tls");
+        assert.ok(!seen.has("jh-secret-proxy-tls"));
+        assert.strictEqual(mocks.ofType("tls:index/selfSignedCert:SelfSignedCert").length, 0);
+        assert.strictEqual(mocks.ofType("kubernetes:batch/v1:CronJob").length, 0);
+        assert.ok((seen.get("jh-deployment-proxy-tls-reloader")?.dependsOn ?? 0) >= 10, "the reloader waits for its identity and script");
     });
 
     it("manual TLS: the configured pair, no bootstrap certificate, Pulumi keeps the Secret in step", async () => {

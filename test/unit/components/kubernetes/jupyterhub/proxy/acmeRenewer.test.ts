@@ -1,18 +1,22 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import {
     ACME_SCHEDULE,
+    CERTBOT_DIR,
+    RENEWER_USER,
     acmeCronJob,
     acmeRenewer,
     acmeRole,
-    acmeScript,
+    acmeStateSecret,
 } from "../../../../../../components/kubernetes/jupyterhub/proxy/acmeRenewer";
+import { PROXY_TLS_ANNOTATION } from "../../../../../../components/kubernetes/jupyterhub/names";
 import { ctx, json, PEM_CERT, PEM_KEY, type Json } from "../fixtures";
 
-const SCRIPT_DIR = path.resolve(__dirname, "../../../../../../components/kubernetes/jupyterhub/proxy");
+const IMAGE_DIR = path.resolve(__dirname, "../../../../../../images/acme-renewer");
 
-describe("jupyterhub-k8s ACME renewer (letsencrypt)", () => {
+describe("jupyterhub-k8s ACME renewer (letsencrypt, certbot)", () => {
     it("exists only with hub.tls.mode letsencrypt", () => {
         assert.deepStrictEqual(
             acmeRenewer(ctx()).map((o) => `${o.kind}/${o.metadata.name}`),
@@ -20,144 +24,212 @@ describe("jupyterhub-k8s ACME renewer (letsencrypt)", () => {
                 "ServiceAccount/acme-renewer",
                 "Role/acme-renewer",
                 "RoleBinding/acme-renewer",
-                "ConfigMap/acme-renewer-script",
+                "Secret/acme-renewer-state",
                 "CronJob/acme-renewer",
             ],
         );
         assert.deepStrictEqual(acmeRenewer(ctx({ "hub.tls.mode": "none" })), []);
         assert.deepStrictEqual(acmeRenewer(ctx({ "hub.tls.mode": "manual", "hub.tls.certificate": PEM_CERT, "hub.tls.key": PEM_KEY })), []);
+        assert.deepStrictEqual(
+            acmeRenewer(ctx({ "hub.tls.mode": "cert-manager", "hub.tls.certManager.issuer": "le", "hub.tls.contactEmail": "" })),
+            [],
+        );
     });
 
-    it("may touch exactly the proxy's TLS Secret and the proxy Deployment", () => {
+    it("may touch exactly the proxy's TLS Secret, certbot's state Secret and the proxy Deployment", () => {
         assert.deepStrictEqual(json(acmeRole(ctx())).rules, [
-            { apiGroups: [""], resources: ["secrets"], resourceNames: ["proxy-tls"], verbs: ["get", "patch"] },
+            { apiGroups: [""], resources: ["secrets"], resourceNames: ["proxy-tls", "acme-renewer-state"], verbs: ["get", "patch"] },
             { apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["proxy"], verbs: ["patch"] },
         ]);
     });
 
-    it("runs hourly in the hub image, configured from hub.domain / hub.tls.*, reaching the proxy API", () => {
+    it("keeps certbot's state in an empty, typed Secret the renewer fills", () => {
+        const s = json(acmeStateSecret(ctx()));
+        assert.strictEqual(s.type, "Opaque");
+        assert.strictEqual(s.data, undefined);
+        assert.strictEqual(s.stringData, undefined);
+        assert.strictEqual(s.metadata.labels.component, "acme-renewer");
+    });
+
+    it("runs hourly in the renewer image, configured from hub.domain / hub.tls.*, reaching the proxy API", () => {
         const cj = json(acmeCronJob(ctx({ "hub.tls.acmeServer": "https://acme-staging-v02.api.letsencrypt.org/directory" })));
         assert.strictEqual(cj.spec.schedule, ACME_SCHEDULE);
         assert.strictEqual(cj.spec.concurrencyPolicy, "Forbid");
         const pod = cj.spec.jobTemplate.spec.template.spec;
         const c = pod.containers[0];
-        assert.strictEqual(c.image, "registry.example.org/jupyter/hub@sha256:" + "a".repeat(64));
-        assert.deepStrictEqual(c.command, ["python3", "/opt/acme-renewer/acme_renew.py"]);
+        assert.strictEqual(c.image, "registry.example.org/jupyter/acme-renewer@sha256:" + "e".repeat(64));
+        assert.strictEqual(c.command, undefined, "the image's entrypoint (jhp-acme-renew) runs");
         const env = Object.fromEntries(c.env.map((e: Json) => [e.name, e.value ?? e.valueFrom]));
-        assert.strictEqual(env.DOMAIN, "jupyter.example.org");
-        assert.strictEqual(env.EMAIL, "ops@example.org");
-        assert.strictEqual(env.ACME_SERVER, "https://acme-staging-v02.api.letsencrypt.org/directory");
-        assert.strictEqual(env.PROXY_API_URL, "http://proxy-api:8001");
+        assert.deepStrictEqual(
+            { ...env, POD_IP: undefined, CONFIGPROXY_AUTH_TOKEN: undefined },
+            {
+                DOMAIN: "jupyter.example.org",
+                EMAIL: "ops@example.org",
+                ACME_SERVER: "https://acme-staging-v02.api.letsencrypt.org/directory",
+                NAMESPACE: "jupyterhub",
+                TLS_SECRET: "proxy-tls",
+                STATE_SECRET: "acme-renewer-state",
+                PROXY_DEPLOYMENT: "proxy",
+                RESTART_ANNOTATION: PROXY_TLS_ANNOTATION,
+                PROXY_API_URL: "http://proxy-api:8001",
+                SOLVER_PORT: "8089",
+                CERTBOT_DIR,
+                POD_IP: undefined,
+                CONFIGPROXY_AUTH_TOKEN: undefined,
+            },
+        );
         assert.deepStrictEqual(env.POD_IP, { fieldRef: { fieldPath: "status.podIP" } });
         assert.deepStrictEqual(env.CONFIGPROXY_AUTH_TOKEN, { secretKeyRef: { name: "hub-secret", key: "proxy-token" } });
+        assert.deepStrictEqual(c.ports, [{ name: "acme", containerPort: 8089, protocol: "TCP" }]);
+        assert.deepStrictEqual(c.volumeMounts, [{ name: "certbot", mountPath: CERTBOT_DIR }]);
+        assert.ok(pod.volumes.some((v: Json) => v.name === "certbot" && v.emptyDir));
         assert.strictEqual(pod.serviceAccountName, "acme-renewer");
         assert.strictEqual(pod.restartPolicy, "Never");
         assert.strictEqual(c.securityContext.runAsNonRoot, true);
+        assert.strictEqual(c.securityContext.runAsUser, RENEWER_USER.uid);
         assert.strictEqual(cj.spec.jobTemplate.spec.template.metadata.labels["hub.jupyter.org/network-access-proxy-api"], "true");
     });
 
-    it("ships the script in a ConfigMap", () => {
-        const cm = json(acmeRenewer(ctx()).find((o) => o.kind === "ConfigMap"));
-        assert.strictEqual(cm.data["acme_renew.py"], acmeScript());
-        assert.match(acmeScript(), /^#!\/usr\/bin\/env python3/);
+    it("refuses to render without the renewer image", () => {
+        assert.throws(() => acmeCronJob(ctx({}, { images: { renewer: undefined } })), /needs the ACME renewer image/);
+    });
+
+    it("the image pins certbot exactly from PyPI and runs as the user the CronJob names", () => {
+        const reqs = fs.readFileSync(path.join(IMAGE_DIR, "requirements.txt"), "utf8");
+        const pins = reqs.split("\n").filter((l) => l.trim() && !l.startsWith("#"));
+        assert.ok(
+            pins.length > 0 && pins.every((l) => /^[A-Za-z0-9_.-]+==[0-9][^\s]*$/.test(l)),
+            `every line pinned with ==:\n${pins.join("\n")}`,
+        );
+        assert.ok(pins.some((l) => /^certbot==/.test(l)) && pins.some((l) => /^acme==/.test(l)));
+        const certbot = pins.find((l) => l.startsWith("certbot=="))?.split("==")[1];
+        assert.strictEqual(pins.find((l) => l.startsWith("acme=="))?.split("==")[1], certbot, "certbot and acme are released together");
+        const dockerfile = fs.readFileSync(path.join(IMAGE_DIR, "Dockerfile"), "utf8");
+        assert.match(dockerfile, new RegExp(`ARG RENEWER_UID=${RENEWER_USER.uid}\\b`));
+        assert.match(dockerfile, new RegExp(`ARG RENEWER_GID=${RENEWER_USER.gid}\\b`));
+        assert.match(dockerfile, /ENTRYPOINT \["\/usr\/local\/bin\/jhp-acme-renew"\]/);
     });
 });
 
-/** The script's pure parts, run by Python with `cryptography` (as in the hub image). */
-describe("jupyterhub-k8s acme_renew.py", function () {
+/** The glue's pure parts, run by the machine's Python (standard library only, like the image's). */
+describe("jupyterhub-k8s jhp_acme_renew.py (certbot glue)", function () {
     this.timeout(30000);
-    before(function () {
-        const probe = spawnSync("python3", ["-c", "import cryptography"], { encoding: "utf8" });
-        if (probe.status !== 0) {
-            this.skip();
-        }
-    });
 
-    function python(code: string): string {
+    function python(code: string, env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
         const run = spawnSync("python3", ["-c", code], {
             encoding: "utf8",
-            env: { ...process.env, PYTHONPATH: SCRIPT_DIR, PYTHONDONTWRITEBYTECODE: "1" },
+            env: { ...process.env, PYTHONPATH: IMAGE_DIR, PYTHONDONTWRITEBYTECODE: "1", ...env },
         });
-        assert.strictEqual(run.status, 0, run.stderr);
-        return run.stdout.trim();
+        return { status: run.status, stdout: run.stdout.trim(), stderr: run.stderr };
     }
 
-    it("renews a missing, unreadable, self-signed, wrong-name or expiring certificate, and only those", () => {
-        const out = python(`
-import datetime as dt
-from cryptography import x509
-from cryptography.x509.oid import NameOID
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-import acme_renew as a
-now = dt.datetime.now(dt.timezone.utc)
-ca_key = ec.generate_private_key(ec.SECP256R1())
-ca = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Unit CA")])
-def cert(name, days, issuer=ca, key=ca_key):
-    k = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer if issuer else subject)
-         .public_key(k.public_key()).serial_number(x509.random_serial_number())
-         .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=days))
-         .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False))
-    return b.sign(key if issuer else k, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
-cases = {
-  "none": None,
-  "garbage": b"not a certificate",
-  "self-signed": cert("hub.example.org", 365, issuer=None),
-  "other-name": cert("other.example.org", 80),
-  "expiring": cert("hub.example.org", 10),
-  "good": cert("hub.example.org", 80),
-}
-for k, pem in cases.items():
-    print(k, "->", a.needs_certificate(pem, "hub.example.org", 30) is not None)
-`);
-        assert.deepStrictEqual(out.split("\n"), [
-            "none -> True",
-            "garbage -> True",
-            "self-signed -> True",
-            "other-name -> True",
-            "expiring -> True",
-            "good -> False",
-        ]);
-    });
-
-    it("signs JWS with ES256 as raw r||s and computes the RFC 7638 thumbprint", () => {
-        const out = python(`
-import base64, hashlib, json
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-import acme_renew as a
-key = ec.generate_private_key(ec.SECP256R1())
-sig = a.sign_es256(key, b"payload")
-assert len(sig) == 64
-key.public_key().verify(encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")), b"payload", ec.ECDSA(hashes.SHA256()))
-jwk = a.jwk_of(key)
-canonical = '{"crv":"P-256","kty":"EC","x":"%s","y":"%s"}' % (jwk["x"], jwk["y"])
-expected = base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
-assert a.thumbprint(jwk) == expected, (a.thumbprint(jwk), expected)
+    it("round-trips certbot's config directory, relative live/ links included, and ignores lock files", () => {
+        const run = python(`
+import os, tempfile
+import jhp_acme_renew as g
+src, dst = tempfile.mkdtemp(), tempfile.mkdtemp()
+os.makedirs(f"{src}/archive/hub.example.org"); os.makedirs(f"{src}/live/hub.example.org"); os.makedirs(f"{src}/accounts/a")
+open(f"{src}/archive/hub.example.org/cert1.pem", "w").write("CERT")
+os.chmod(f"{src}/archive/hub.example.org/cert1.pem", 0o600)
+os.symlink("../../archive/hub.example.org/cert1.pem", f"{src}/live/hub.example.org/cert.pem")
+open(f"{src}/accounts/a/private_key.json", "w").write("{}")
+before = g.tree_digest(src)
+open(f"{src}/.certbot.lock", "w").write("")
+assert g.tree_digest(src) == before, "a lock file is not state"
+g.unpack(g.pack(src), dst)
+assert not os.path.exists(f"{dst}/.certbot.lock")
+assert g.tree_digest(dst) == before, "restored tree differs"
+assert open(f"{dst}/live/hub.example.org/cert.pem").read() == "CERT"
+assert os.readlink(f"{dst}/live/hub.example.org/cert.pem") == "../../archive/hub.example.org/cert1.pem"
+open(f"{dst}/archive/hub.example.org/cert1.pem", "w").write("CERT2")
+assert g.tree_digest(dst) != before, "a changed file changes the digest"
 print("ok")
 `);
-        assert.strictEqual(out, "ok");
+        assert.strictEqual(run.status, 0, run.stderr);
+        assert.strictEqual(run.stdout, "ok");
     });
 
-    it("answers HTTP-01 requests for known tokens only", () => {
-        const out = python(`
-import socket, urllib.request, urllib.error
-import acme_renew as a
-s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-with a.Responder(port) as r:
-    r.answers["tok"] = "tok.thumb"
-    print(urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/acme-challenge/tok").read().decode())
+    it("refuses state that would land outside the config directory", () => {
+        const run = python(`
+import io, os, tarfile, tempfile
+import jhp_acme_renew as g
+def blob(*members):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        for name, kind, target in members:
+            info = tarfile.TarInfo(name)
+            if kind == "link":
+                info.type, info.linkname = tarfile.SYMTYPE, target
+                t.addfile(info)
+            elif kind == "dev":
+                info.type = tarfile.CHRTYPE
+                t.addfile(info)
+            else:
+                info.size = 1
+                t.addfile(info, io.BytesIO(b"x"))
+    return buf.getvalue()
+for case in ([("../escape", "file", "")], [("/etc/escape", "file", "")], [("live/x", "link", "/etc/passwd")],
+             [("live/y", "link", "../../../etc/passwd")], [("dev", "dev", "")]):
+    d = tempfile.mkdtemp()
     try:
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/acme-challenge/other")
-    except urllib.error.HTTPError as e:
-        print(e.code)
+        g.unpack(blob(*case), d)
+        print("accepted", case)
+    except ValueError as e:
+        print("refused")
 `);
-        assert.deepStrictEqual(
-            out.split("\n").filter((l) => !l.startsWith("acme-renewer:")),
-            ["tok.thumb", "404"],
+        assert.strictEqual(run.status, 0, run.stderr);
+        assert.deepStrictEqual(run.stdout.split("\n"), ["refused", "refused", "refused", "refused", "refused"]);
+    });
+
+    it("runs certbot certonly with its own renewal window, standalone HTTP-01 on the solver port and the route hooks", () => {
+        const run = python(
+            `
+import json, jhp_acme_renew as g
+print(json.dumps(g.certbot_command({"config": "/s/config", "work": "/s/work", "logs": "/s/logs"}, "/usr/local/bin/jhp-acme-renew")))
+`,
+            { DOMAIN: "hub.example.org", EMAIL: "ops@example.org", ACME_SERVER: "https://acme.example/dir", SOLVER_PORT: "8089" },
         );
+        assert.strictEqual(run.status, 0, run.stderr);
+        const argv = JSON.parse(run.stdout) as string[];
+        const after = (flag: string) => argv[argv.indexOf(flag) + 1];
+        assert.deepStrictEqual(argv.slice(0, 2), ["certbot", "certonly"]);
+        for (const flag of ["--non-interactive", "--agree-tos", "--standalone", "--keep-until-expiring"]) {
+            assert.ok(argv.includes(flag), flag);
+        }
+        assert.ok(!argv.includes("--force-renewal"));
+        assert.strictEqual(after("--email"), "ops@example.org");
+        assert.strictEqual(after("--server"), "https://acme.example/dir");
+        assert.strictEqual(after("--http-01-port"), "8089");
+        assert.strictEqual(after("--preferred-challenges"), "http");
+        assert.strictEqual(after("--cert-name"), "hub.example.org");
+        assert.strictEqual(after("-d"), "hub.example.org");
+        assert.strictEqual(after("--config-dir"), "/s/config");
+        assert.strictEqual(after("--work-dir"), "/s/work");
+        assert.strictEqual(after("--logs-dir"), "/s/logs");
+        assert.strictEqual(after("--pre-hook"), "/usr/local/bin/jhp-acme-renew route-add");
+        assert.strictEqual(after("--post-hook"), "/usr/local/bin/jhp-acme-renew route-del");
+        const anonymous = python(
+            `import json, jhp_acme_renew as g; print(json.dumps(g.certbot_command({"config": "c", "work": "w", "logs": "l"}, "x")))`,
+            { DOMAIN: "hub.example.org", EMAIL: "", ACME_SERVER: "https://acme.example/dir", SOLVER_PORT: "8089" },
+        );
+        assert.ok((JSON.parse(anonymous.stdout) as string[]).includes("--register-unsafely-without-email"));
+    });
+
+    it("compares chains by their leaf certificate", () => {
+        const run = python(`
+import jhp_acme_renew as g
+a = "-----BEGIN CERTIFICATE-----\\nAAA\\n-----END CERTIFICATE-----\\n"
+b = "-----BEGIN CERTIFICATE-----\\nBBB\\n-----END CERTIFICATE-----\\n"
+print(g.first_certificate((a + b).encode()) == g.first_certificate(a), g.first_certificate(b + a) == g.first_certificate(a), repr(g.first_certificate(b"")))
+`);
+        assert.strictEqual(run.status, 0, run.stderr);
+        assert.strictEqual(run.stdout, "True False ''");
+    });
+
+    it("has no ACME protocol code of its own", () => {
+        const source = fs.readFileSync(path.join(IMAGE_DIR, "jhp_acme_renew.py"), "utf8");
+        for (const word of [/\bjws\b/i, /\bjwk\b/i, /thumbprint/i, /newOrder/, /newAccount/, /Replay-Nonce/i, /\bcryptography\b/]) {
+            assert.doesNotMatch(source, word);
+        }
     });
 });
