@@ -17,7 +17,11 @@ import {
 } from "./scripts";
 import { NOBODY, SINGLEUSER_OWNER } from "../hub/contract";
 
-/** The login user of the Ubuntu cloud images; the Docker provider connects as this user. */
+/**
+ * The login user of the Ubuntu cloud images; the Docker provider connects as this user. The
+ * user-data names it as cloud-init's default user, so images whose default user differs (Debian's
+ * is `debian`) get the same one, with the key pair's key.
+ */
 export const ADMIN_USER = "ubuntu";
 /** Where the home volume (btrfs, one subvolume per user) is mounted on the VM. */
 export const HOMES_ROOT = "/srv/homes";
@@ -36,6 +40,13 @@ export const DOCKER_GID = 2375;
 export const PROXY_KEY_OWNER = `${NOBODY}:${NOBODY}`;
 
 export interface DockerVmUserDataParams {
+    /**
+     * The admin user the Docker provider connects as (cloud-init's default user).
+     * @default ADMIN_USER
+     */
+    adminUser?: string;
+    /** Public keys authorized for the admin user besides the cloud's key pair (an existing host has none). */
+    sshAuthorizedKeys?: readonly string[];
     /** Cinder volume IDs; the VM waits for them by serial. */
     dockerVolumeId: string;
     homeVolumeId: string;
@@ -104,6 +115,10 @@ WantedBy=timers.target
 }
 
 export function renderDockerVmUserData(p: DockerVmUserDataParams): string {
+    const adminUser = p.adminUser ?? ADMIN_USER;
+    if (!/^[a-z_][a-z0-9_-]{0,31}$/.test(adminUser)) {
+        throw new Error(`the admin user must be a plain user name, got ${JSON.stringify(adminUser)}`);
+    }
     const files: YamlValue[] = [
         file(PATHS.prepareVolume, renderPrepareVolumeScript(), "0755"),
         file(PATHS.homesEnv, renderHomesEnv({ homesRoot: HOMES_ROOT, quotaBytes: p.homeQuotaBytes, owner: HOME_OWNER }), "0644"),
@@ -120,7 +135,7 @@ export function renderDockerVmUserData(p: DockerVmUserDataParams): string {
         ["sh", "-c", "DEBIAN_FRONTEND=noninteractive apt-get install -y docker.io"],
         ["systemctl", "daemon-reload"],
         ["systemctl", "enable", "--now", "docker.service", "jhp-homes.socket"],
-        ["usermod", "-aG", "docker", ADMIN_USER],
+        ["usermod", "-aG", "docker", adminUser],
     ];
     const packages = ["btrfs-progs", "openssl"];
     if (p.tls.mode === "letsencrypt") {
@@ -140,7 +155,14 @@ export function renderDockerVmUserData(p: DockerVmUserDataParams): string {
     } else if (p.tls.mode === "manual") {
         files.push(file(TLS_CERT_PATH, p.tls.certificate, "0644"), file(TLS_KEY_PATH, p.tls.key, "0600", "nobody:nogroup"));
     }
+    // `user` overrides the name of the image's default user and keeps its other settings
+    // (passwordless sudo, the cloud's SSH key): Ubuntu's is already `ubuntu`, Debian's is `debian`.
+    const user: Record<string, YamlValue> = { name: adminUser };
+    if (p.sshAuthorizedKeys && p.sshAuthorizedKeys.length > 0) {
+        user.ssh_authorized_keys = [...p.sshAuthorizedKeys];
+    }
     return cloudConfig({
+        user,
         package_update: true,
         packages,
         write_files: files,

@@ -294,6 +294,24 @@ describe("docker VM user-data", () => {
         assert.match(dropIn!.content, /RequiresMountsFor=\/var\/lib\/docker \/srv\/homes/);
         assert.ok(!doc.write_files.some((f) => f.path === PATHS.certIssue), "no certbot without letsencrypt");
     });
+    it("names the admin user as cloud-init's default user, so Debian images (default user `debian`) get `ubuntu` too", () => {
+        const doc = parse(renderDockerVmUserData({ ...base, tls: { mode: "none" } })) as unknown as {
+            user: { name: string; ssh_authorized_keys?: string[] };
+            runcmd: string[][];
+        };
+        assert.deepStrictEqual(doc.user, { name: "ubuntu" }, "no keys of its own: the cloud's key pair reaches the default user");
+        assert.ok(doc.runcmd.some((c) => c.join(" ") === "usermod -aG docker ubuntu"));
+        const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIxhuyPpNG3m+Y9Pmb5p0JHu7NFhYHuDHv9pQdm3nxj8 ops@example.org";
+        const existing = parse(
+            renderDockerVmUserData({ ...base, adminUser: "admin", sshAuthorizedKeys: [key], tls: { mode: "none" } }),
+        ) as unknown as {
+            user: { name: string; ssh_authorized_keys?: string[] };
+            runcmd: string[][];
+        };
+        assert.deepStrictEqual(existing.user, { name: "admin", ssh_authorized_keys: [key] });
+        assert.ok(existing.runcmd.some((c) => c.join(" ") === "usermod -aG docker admin"));
+        assert.throws(() => renderDockerVmUserData({ ...base, adminUser: "root; rm", tls: { mode: "none" } }), /plain user name/);
+    });
     it("writes the home helper's homes.env with the configured quota before the helper", () => {
         const doc = parse(renderDockerVmUserData({ ...base, homeQuotaBytes: 2147483648, tls: { mode: "none" } }));
         const paths = doc.write_files.map((f) => f.path);
