@@ -7,6 +7,7 @@ import { CONFIG_KEYS, KEY_INDEX } from "./schema";
 import { nearestKey } from "./suggest";
 import { readHub } from "./sections/hub";
 import { readImages } from "./sections/images";
+import { readDockerVmHost } from "./sections/dockerVm";
 import { readClusterSource, readKubernetes } from "./sections/kubernetes";
 import { readOpenStack } from "./sections/openstack";
 import { readSingleuser } from "./sections/singleuser";
@@ -42,11 +43,27 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
     const hub = readHub(r, topology, opts.projectDir);
     const singleuser = readSingleuser(r);
     const images = readImages(r, topology, singleuser.image !== undefined);
-    const usesOpenStack = topology === "docker-vm" || cluster === "openstack";
+    // docker-vm on a VM the operator prepared (dockerVm.host): no OpenStack resources.
+    const existingHost = topology === "docker-vm" ? readDockerVmHost(r) : undefined;
+    const usesOpenStack = (topology === "docker-vm" && existingHost === undefined) || cluster === "openstack";
     const openstack = usesOpenStack ? readOpenStack(r, topology, opts.env ?? {}) : undefined;
     const kubernetes = cluster ? readKubernetes(r, cluster, openstack?.networkCidr) : undefined;
     if (!usesOpenStack) {
-        warnUnusedSection(r, raw, "openstack.", cluster === "existing" ? "kubernetes with kubernetes.cluster existing" : topology);
+        warnUnusedSection(
+            r,
+            raw,
+            "openstack.",
+            cluster === "existing"
+                ? "kubernetes with kubernetes.cluster existing"
+                : existingHost
+                  ? "docker-vm with dockerVm.host"
+                  : topology,
+        );
+    }
+    if (topology !== "docker-vm") {
+        warnUnusedSection(r, raw, "dockerVm.", topology);
+    } else if (existingHost === undefined) {
+        warnUnusedSection(r, raw, "dockerVm.", "docker-vm without dockerVm.host (the VM is made on OpenStack)");
     }
     if (topology !== "kubernetes") {
         warnUnusedSection(r, raw, "kubernetes.", topology);
@@ -56,7 +73,8 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         warnUnusedSection(r, raw, "kubernetes.calico.", "kubernetes with kubernetes.cluster existing");
     }
     const stage = r.oneOf<DeployStage>("deploy.stage");
-    if (stage !== "all" && !usesOpenStack) {
+    // docker-vm on an existing host: `infrastructure` only renders the user-data (stack output userData).
+    if (stage !== "all" && !usesOpenStack && existingHost === undefined) {
         r.bad(
             "deploy.stage",
             stage,
@@ -82,8 +100,10 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
     let config: PlatformConfig;
     if (topology === "local") {
         config = { ...common, topology };
+    } else if (topology === "docker-vm" && existingHost) {
+        config = { ...common, topology, vm: "existing", existingHost, stage };
     } else if (topology === "docker-vm" && openstack) {
-        config = { ...common, topology, openstack: openstack.config, stage };
+        config = { ...common, topology, vm: "openstack", openstack: openstack.config, stage };
     } else if (topology === "kubernetes" && kubernetes?.cluster === "openstack" && openstack) {
         config = { ...common, topology, cluster: "openstack", openstack: openstack.config, kubernetes: kubernetes.config, stage };
     } else if (topology === "kubernetes" && kubernetes?.cluster === "existing" && kubernetes.kubeconfig) {

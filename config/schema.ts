@@ -237,6 +237,28 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     i("openstack.nodes.workers", 2, "Worker VMs."),
     i("openstack.nodes.storage", 3, "GlusterFS storage VMs (a replica-3 volume needs a multiple of 3)."),
 
+    // ── docker-vm on an existing host ───────────────────────────────────────────────────────
+    s(
+        "dockerVm.host",
+        "",
+        "docker-vm: an existing VM prepared by this stack's user-data (`pulumi stack output userData --show-secrets`), as ssh://user@host[:port]; no OpenStack resources are created and the hub is deployed onto its Docker engine over SSH. Empty: the program creates the VM on OpenStack (the openstack.* keys).",
+    ),
+    s(
+        "dockerVm.sshPublicKey",
+        "",
+        "docker-vm with dockerVm.host: the SSH public key the user-data authorizes for the admin user (the user of dockerVm.host); its private key must be in ssh-agent or ~/.ssh/config of the machine running Pulumi.",
+    ),
+    s(
+        "dockerVm.volumes.docker",
+        "",
+        "docker-vm with dockerVm.host: ID of the disk for /var/lib/docker, as the VM sees it: the Cinder volume ID, or the disk serial (its first 20 characters name /dev/disk/by-id/virtio-<serial>). Required with dockerVm.host.",
+    ),
+    s(
+        "dockerVm.volumes.home",
+        "",
+        "docker-vm with dockerVm.host: ID of the disk for the btrfs homes (/srv/homes), like dockerVm.volumes.docker. Required with dockerVm.host.",
+    ),
+
     // ── Kubernetes ──────────────────────────────────────────────────────────────────────────
     e(
         "kubernetes.cluster",

@@ -282,12 +282,38 @@ export interface LocalConfig extends CommonConfig {
     topology: "local";
 }
 
-/** `docker-vm`: one OpenStack VM running Docker. */
-export interface DockerVmConfig extends CommonConfig {
+/** An existing VM that runs the docker-vm user-data, reached over SSH (dockerVm.host). */
+export interface ExistingDockerHost {
+    /** ssh://user@host[:port], the Docker provider's host. */
+    url: string;
+    user: string;
+    host: string;
+    port?: number;
+    /** Authorized for `user` by the user-data. */
+    sshPublicKey?: string;
+    /** IDs (or serials) of the attached disks the user-data prepares. */
+    volumeIds: { docker: string; home: string };
+}
+
+interface DockerVmCommon extends CommonConfig {
     topology: "docker-vm";
-    openstack: OpenStackConfig;
     stage: DeployStage;
 }
+
+/** `docker-vm` (dockerVm.host empty): one OpenStack VM running Docker, created by the program. */
+export interface DockerVmOnOpenStackConfig extends DockerVmCommon {
+    vm: "openstack";
+    openstack: OpenStackConfig;
+}
+
+/** `docker-vm` with dockerVm.host: a VM the operator prepared with the rendered user-data. */
+export interface DockerVmOnExistingHostConfig extends DockerVmCommon {
+    vm: "existing";
+    existingHost: ExistingDockerHost;
+}
+
+/** `docker-vm`: one VM running Docker. */
+export type DockerVmConfig = DockerVmOnOpenStackConfig | DockerVmOnExistingHostConfig;
 
 /** `kubernetes` with `kubernetes.cluster: openstack`: a kubeadm cluster this program builds on OpenStack VMs. */
 export interface KubernetesOnOpenStackConfig extends CommonConfig {

@@ -5,7 +5,7 @@
  * readiness wait so the Docker provider over ssh:// finds the engine.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { DockerVmConfig } from "../../config/types";
+import type { DockerVmConfig, DockerVmOnOpenStackConfig } from "../../config/types";
 import {
     ADMIN_USER,
     DOCKER_GID,
@@ -18,7 +18,7 @@ import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server"
 import { SshReady } from "./sshReady";
 
 export interface DockerVmArgs extends VmPlacementArgs {
-    config: DockerVmConfig;
+    config: DockerVmOnOpenStackConfig;
     securityGroupIds: pulumi.Input<string>[];
     /** Floating IP association waits for the router interface. */
     routerInterface: pulumi.Resource;
@@ -35,8 +35,23 @@ export interface DockerVmArgs extends VmPlacementArgs {
     waitForReady?: boolean;
 }
 
+/** `docker ps --filter` of the stack's proxy container (components/docker/render.ts stackLabels). */
+export const PROXY_FILTER = "label=org.jupyterhub-platform.role=proxy";
+
+type VmTls = DockerVmUserDataParams["tls"] | { mode: "manual-secret" };
+
+/** The user-data's TLS part, with the manual certificate and key (secrets) filled in. */
+export function userDataTls(tls: VmTls, certificate: string | undefined, key: string | undefined): DockerVmUserDataParams["tls"] {
+    return tls.mode === "manual-secret" ? { mode: "manual", certificate: certificate ?? "", key: key ?? "" } : tls;
+}
+
+/** Host paths of the certificate and key for DockerHub's `tls`, when TLS is on (port 80 is certbot's). */
+export function proxyTlsOf(tls: VmTls): { certPath: string; keyPath: string; redirectHttp: false } | undefined {
+    return tls.mode === "none" ? undefined : { certPath: TLS_CERT_PATH, keyPath: TLS_KEY_PATH, redirectHttp: false };
+}
+
 /** The TLS part of the user-data from config (pure). */
-export function dockerVmTls(config: DockerVmConfig, proxyFilter: string): DockerVmUserDataParams["tls"] | { mode: "manual-secret" } {
+export function dockerVmTls(config: DockerVmConfig, proxyFilter: string): VmTls {
     const tls = config.hub.tls;
     if (tls.mode === "letsencrypt") {
         if (!config.hub.domain || !tls.contactEmail) {
@@ -70,9 +85,7 @@ export class DockerVm extends pulumi.ComponentResource {
         const { config } = args;
         const os = config.openstack;
         const serverName = `${args.namePrefix}-docker`;
-        // The stack's proxy container carries this label (components/docker/render.ts stackLabels).
-        const proxyFilter = `label=org.jupyterhub-platform.role=proxy`;
-        const tls = dockerVmTls(config, proxyFilter);
+        const tls = dockerVmTls(config, PROXY_FILTER);
 
         const port = nodePort(
             `${name}-port`,
@@ -122,8 +135,7 @@ export class DockerVm extends pulumi.ComponentResource {
                                 dockerVolumeId,
                                 homeVolumeId,
                                 homeQuotaBytes: config.singleuser.homeQuotaBytes,
-                                tls:
-                                    tls.mode === "manual-secret" ? { mode: "manual", certificate: certificate ?? "", key: key ?? "" } : tls,
+                                tls: userDataTls(tls, certificate, key),
                             }),
                         );
                     // Manual TLS puts the private key into the user-data.
@@ -153,7 +165,7 @@ export class DockerVm extends pulumi.ComponentResource {
         this.instanceId = server.instance.id;
         this.volumeIds = server.volumeIds;
         this.dockerHost = pulumi.all([fip.address, ready?.id]).apply(([ip]) => `ssh://${ADMIN_USER}@${ip}`);
-        this.tls = tls.mode === "none" ? undefined : { certPath: TLS_CERT_PATH, keyPath: TLS_KEY_PATH, redirectHttp: false };
+        this.tls = proxyTlsOf(tls);
         this.registerOutputs({
             floatingIp: this.floatingIp,
             privateIp: this.privateIp,

@@ -12,6 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 export interface SshTarget {
     user: string;
     host: string;
+    /** Unset: ssh's default (22, or ~/.ssh/config). */
+    port?: number;
 }
 
 /** ssh arguments shared with the Docker provider's sshOpts. */
@@ -30,6 +32,7 @@ export const SSH_OPTIONS: readonly string[] = [
 export function sshProbeArgs(t: SshTarget): string[] {
     return [
         ...SSH_OPTIONS,
+        ...(t.port === undefined ? [] : ["-p", String(t.port)]),
         `${t.user}@${t.host}`,
         "cloud-init status --wait >/dev/null; rc=$?; [ $rc -eq 0 ] || [ $rc -eq 2 ] || exit 1; docker info >/dev/null",
     ];
@@ -38,6 +41,7 @@ export function sshProbeArgs(t: SshTarget): string[] {
 interface SshReadyInputs {
     user: string;
     host: string;
+    port?: number;
     timeoutSeconds: number;
     instanceId: string;
 }
@@ -67,10 +71,12 @@ async function waitForSsh(inputs: SshReadyInputs): Promise<number> {
 const sshReadyProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: SshReadyInputs) {
         const attempts = await waitForSsh(inputs);
-        return { id: `${inputs.user}@${inputs.host}`, outs: { ...inputs, attempts } };
+        const port = inputs.port === undefined ? "" : `:${inputs.port}`;
+        return { id: `${inputs.user}@${inputs.host}${port}`, outs: { ...inputs, attempts } };
     },
     async diff(_id: string, olds: SshReadyInputs, news: SshReadyInputs) {
-        const changed = olds.host !== news.host || olds.user !== news.user || olds.instanceId !== news.instanceId;
+        const changed =
+            olds.host !== news.host || olds.user !== news.user || olds.port !== news.port || olds.instanceId !== news.instanceId;
         return { changes: changed, replaces: changed ? ["instanceId"] : [] };
     },
 };
@@ -78,6 +84,7 @@ const sshReadyProvider: pulumi.dynamic.ResourceProvider = {
 export interface SshReadyArgs {
     user: pulumi.Input<string>;
     host: pulumi.Input<string>;
+    port?: pulumi.Input<number>;
     timeoutSeconds: pulumi.Input<number>;
     /** Changes whenever the instance is replaced, so the wait runs again. */
     instanceId: pulumi.Input<string>;

@@ -16,6 +16,15 @@ export const DOCKER_VM: Record<string, string> = {
     "openstack.adminCidrs": JSON.stringify(["192.0.2.0/24"]),
 };
 
+/** docker-vm on a VM the operator prepared: no OpenStack settings. */
+export const DOCKER_VM_HOST: Record<string, string> = {
+    topology: "docker-vm",
+    "dockerVm.host": "ssh://ubuntu@192.0.2.10:2222",
+    "dockerVm.sshPublicKey": SSH_KEY,
+    "dockerVm.volumes.docker": "0f6c1d2e-3a4b-4c5d-9e8f-7a6b5c4d3e2f",
+    "dockerVm.volumes.home": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+};
+
 export const KUBERNETES: Record<string, string> = {
     ...DOCKER_VM,
     topology: "kubernetes",

@@ -3,7 +3,7 @@
  * qualified, as `pulumi config set` takes it) and says what is wrong or what is allowed.
  */
 import { strict as assert } from "assert";
-import { DOCKER_VM, EXISTING, KUBECONFIG, KUBERNETES, LOCAL, parse, problemsOf, SSH_KEY } from "./fixtures";
+import { DOCKER_VM, DOCKER_VM_HOST, EXISTING, KUBECONFIG, KUBERNETES, LOCAL, parse, problemsOf, SSH_KEY } from "./fixtures";
 
 interface Case {
     name: string;
@@ -644,6 +644,80 @@ const CASES: Case[] = [
         key: "images.repository",
         says: /got "My\/Images"/,
     },
+    // docker-vm on an existing host
+    {
+        name: "dockerVm.host that is not an ssh:// URL",
+        base: DOCKER_VM_HOST,
+        set: { "dockerVm.host": "ubuntu@192.0.2.10" },
+        key: "dockerVm.host",
+        says: /got "ubuntu@192.0.2.10"; allowed: ssh:\/\/user@host or ssh:\/\/user@host:port/,
+    },
+    {
+        name: "dockerVm.host without a user",
+        base: DOCKER_VM_HOST,
+        set: { "dockerVm.host": "ssh://192.0.2.10:22" },
+        key: "dockerVm.host",
+        says: /allowed: ssh:\/\/user@host/,
+    },
+    {
+        name: "dockerVm.host with port 0",
+        base: DOCKER_VM_HOST,
+        set: { "dockerVm.host": "ssh://ubuntu@192.0.2.10:0" },
+        key: "dockerVm.host",
+        says: /got "ssh:\/\/ubuntu@192.0.2.10:0"/,
+    },
+    {
+        name: "dockerVm.host without the home volume",
+        base: DOCKER_VM_HOST,
+        set: { "dockerVm.volumes.home": "" },
+        key: "dockerVm.volumes.home",
+        says: /is required with dockerVm.host/,
+    },
+    {
+        name: "dockerVm volume ID with a slash",
+        base: DOCKER_VM_HOST,
+        set: { "dockerVm.volumes.docker": "../sda" },
+        key: "dockerVm.volumes.docker",
+        says: /got "..\/sda"; allowed: a volume ID or disk serial/,
+    },
+    {
+        name: "dockerVm volumes the VM cannot tell apart",
+        base: DOCKER_VM_HOST,
+        set: {
+            "dockerVm.volumes.docker": "aaaaaaaa-bbbb-cccc-dddd-000000000001",
+            "dockerVm.volumes.home": "aaaaaaaa-bbbb-cccc-dddd-000000000002",
+        },
+        key: "dockerVm.volumes.home",
+        says: /the VM would find the same disk for both/,
+    },
+    {
+        name: "dockerVm.sshPublicKey that is a private key",
+        base: DOCKER_VM_HOST,
+        set: { "dockerVm.sshPublicKey": "-----BEGIN OPENSSH PRIVATE KEY-----" },
+        key: "dockerVm.sshPublicKey",
+        says: /allowed: one OpenSSH public key line/,
+    },
+    {
+        name: "dockerVm.* on the local topology",
+        base: LOCAL,
+        set: { "dockerVm.host": "ssh://ubuntu@192.0.2.10" },
+        key: "dockerVm.host",
+        says: /has no effect with topology local/,
+    },
+    {
+        name: "dockerVm volumes on a VM made on OpenStack",
+        base: DOCKER_VM,
+        set: { "dockerVm.volumes.home": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d" },
+        key: "dockerVm.volumes.home",
+        says: /has no effect with topology docker-vm without dockerVm.host/,
+    },
+    {
+        name: "openstack.* with dockerVm.host",
+        base: DOCKER_VM_HOST,
+        set: { "openstack.cloud": "university" },
+        key: "openstack.cloud",
+        says: /has no effect with topology docker-vm with dockerVm.host/,
+    },
     // OpenStack
     {
         name: "docker-vm without credentials",
@@ -1117,6 +1191,27 @@ describe("config validation: bad inputs", () => {
         assert.ok(result.ok && result.config.topology === "kubernetes" && result.config.cluster === "openstack");
         assert.equal(result.config.kubernetes.nodeCidr, "10.20.0.0/24");
         assert.deepEqual(result.config.kubernetes.proxy, { serviceType: "ClusterIP", externalIps: [] });
+    });
+
+    it("accepts docker-vm on an existing host without any OpenStack setting, and its infrastructure stage", () => {
+        for (const stage of ["all", "infrastructure"]) {
+            const r = parse({ ...DOCKER_VM_HOST, "deploy.stage": stage });
+            assert.ok(r.ok, r.ok ? "" : r.problems.join("\n"));
+            assert.ok(r.config.topology === "docker-vm" && r.config.vm === "existing");
+            assert.strictEqual(r.config.stage, stage);
+            assert.deepStrictEqual(r.config.existingHost, {
+                url: "ssh://ubuntu@192.0.2.10:2222",
+                user: "ubuntu",
+                host: "192.0.2.10",
+                port: 2222,
+                sshPublicKey: SSH_KEY,
+                volumeIds: { docker: "0f6c1d2e-3a4b-4c5d-9e8f-7a6b5c4d3e2f", home: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d" },
+            });
+        }
+        const noPort = parse({ ...DOCKER_VM_HOST, "dockerVm.host": "ssh://admin@vm.example.org" });
+        assert.ok(noPort.ok && noPort.config.topology === "docker-vm" && noPort.config.vm === "existing");
+        assert.strictEqual(noPort.config.existingHost.port, undefined);
+        assert.strictEqual(noPort.config.existingHost.host, "vm.example.org");
     });
 
     it("accepts OpenStack credentials from the environment", () => {

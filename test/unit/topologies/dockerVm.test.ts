@@ -2,8 +2,18 @@ import * as assert from "assert";
 import * as openstack from "@pulumi/openstack";
 import * as YAML from "yaml";
 import { settle, valueOf, isSecret } from "../harness";
-import type { DockerVmConfig } from "../../../config/types";
-import { devConfig, isSecretInput, optionsRecorder, plain, setupMocks, type PlatformMocks } from "../fixtures/platformMocks";
+import type { DockerVmConfig, DockerVmOnOpenStackConfig } from "../../../config/types";
+import {
+    devConfig,
+    EXISTING_VOLUMES,
+    existingHostConfig,
+    isSecretInput,
+    optionsRecorder,
+    plain,
+    SSH_KEY,
+    setupMocks,
+    type PlatformMocks,
+} from "../fixtures/platformMocks";
 
 async function deployTopology(config: DockerVmConfig) {
     const mocks = await setupMocks();
@@ -13,7 +23,7 @@ async function deployTopology(config: DockerVmConfig) {
     return { mocks, outputs };
 }
 
-async function deployVm(config: DockerVmConfig) {
+async function deployVm(config: DockerVmOnOpenStackConfig) {
     const mocks = await setupMocks();
     const { DockerVm } = await import("../../../components/openstack/dockerVm");
     const rec = optionsRecorder();
@@ -192,5 +202,43 @@ describe("docker-vm topology (dev stack)", () => {
         const vm = mocks.byName("docker-vm-server-vm").inputs;
         assert.ok(isSecretInput(vm.userData));
         assert.match(plain<string>(vm.userData), /BEGIN PRIVATE KEY/);
+    });
+
+    it("dockerVm.host: no OpenStack resource; the rendered user-data as output, then the wait and the hub on ssh://host:port", async () => {
+        const { mocks, outputs } = await deployTopology(existingHostConfig());
+        assert.deepStrictEqual(
+            mocks.resources.filter((r) => r.type.startsWith("openstack:") || r.type === "pulumi:providers:openstack").map((r) => r.name),
+            [],
+        );
+        const userData = String(await valueOf(outputs.userData as never));
+        const doc = YAML.parse(userData) as { user: { name: string; ssh_authorized_keys: string[] }; runcmd: string[][] };
+        assert.deepStrictEqual(doc.user, { name: "ubuntu", ssh_authorized_keys: [SSH_KEY] });
+        const prepares = doc.runcmd.filter((c) => c[0] === "/usr/local/sbin/jhp-prepare-volume").map((c) => c.slice(1).join(" "));
+        assert.deepStrictEqual(prepares, [
+            `${EXISTING_VOLUMES.docker} ext4 /var/lib/docker docker`,
+            `${EXISTING_VOLUMES.home} btrfs /srv/homes homes`,
+        ]);
+        const ready = mocks.byName("docker-vm-ready");
+        assert.deepStrictEqual([ready.inputs.user, ready.inputs.host, ready.inputs.port], ["ubuntu", "127.0.0.1", 18622]);
+        assert.match(String(ready.inputs.instanceId), /^user-data-[0-9a-f]{16}$/);
+        assert.strictEqual(mocks.byName("vm-docker").inputs.host, "ssh://ubuntu@127.0.0.1:18622");
+        assert.ok(mocks.providers.get("hub-hub")?.includes("vm-docker"), "the hub runs on the VM's engine");
+        // Plain HTTP on hub.port, published on every address of the VM.
+        const proxy = mocks.byName("hub-proxy").inputs as { ports: { external: number; ip: string }[] };
+        assert.deepStrictEqual(
+            proxy.ports.map((p) => [p.ip, p.external]),
+            [["0.0.0.0", 8000]],
+        );
+        assert.strictEqual(await valueOf(outputs.sshCommand as never), "ssh -p 18622 ubuntu@127.0.0.1");
+    });
+
+    it("dockerVm.host with deploy.stage infrastructure only renders the user-data: nothing connects to the VM", async () => {
+        const { mocks, outputs } = await deployTopology(existingHostConfig({ "deploy.stage": "infrastructure" }));
+        assert.deepStrictEqual(
+            mocks.resources.map((r) => r.name),
+            [],
+        );
+        assert.match(String(await valueOf(outputs.userData as never)), /^#cloud-config\n/);
+        assert.strictEqual(outputs.dockerHost, undefined);
     });
 });

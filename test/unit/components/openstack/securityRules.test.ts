@@ -102,5 +102,8 @@ describe("OpenStack provider and SSH probe", () => {
         assert.strictEqual(args[args.length - 2], "ubuntu@203.0.113.7");
         assert.match(args[args.length - 1], /cloud-init status --wait/);
         assert.match(args[args.length - 1], /docker info/);
+        assert.ok(!args.includes("-p"), "port 22 unless given");
+        const forwarded = sshProbeArgs({ user: "ubuntu", host: "127.0.0.1", port: 18622 });
+        assert.deepStrictEqual(forwarded.slice(-4, -1), ["-p", "18622", "ubuntu@127.0.0.1"]);
     });
 });
