@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# npm run e2e:dev-vm — the `dev` topology on a VM booted here (QEMU, TCG): build (or reuse) the
+# VM image, prepare the toolchain, the local Docker engine and the base images (they are loaded
+# into the VM's engine, which cannot pull them), then run e2e.ts. QEMU is killed on every exit.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+fail_setup() {
+    echo "FAIL $1"
+    echo "0 passed, 1 failed"
+    exit 1
+}
+
+bash scripts/docker/prepare-local.sh || fail_setup "could not prepare the toolchain, the Docker engine or the base images"
+# shellcheck disable=SC1091
+source tools/offline/toolchain/env.sh
+# shellcheck source=scripts/docker/base-images.sh
+source scripts/docker/base-images.sh
+# shellcheck source=tools/dev-vm/lib.sh
+source tools/dev-vm/lib.sh
+dev_vm_require_packages || fail_setup "could not install QEMU and the image tools"
+
+start=$SECONDS
+image="$(bash tools/dev-vm/build-image.sh)" || fail_setup "could not build the VM image"
+echo "e2e:dev-vm: image $image ready in $((SECONDS - start)) s"
+sed 's/^/e2e:dev-vm:   /' "$image/manifest.txt"
+
+trap 'bash tools/dev-vm/vm.sh kill' EXIT
+JHP_DEV_VM_IMAGE="$image" npx ts-node --transpile-only -P tsconfig.json test/e2e/dev-vm/e2e.ts
