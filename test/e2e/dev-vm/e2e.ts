@@ -273,6 +273,11 @@ async function main(): Promise<void> {
         void cleanup().finally(() => finish(started));
     }, DEADLINE_MINUTES * 60_000);
     // An interrupted run (Ctrl-C, a CI timeout) still stops the VM and removes the stack.
+    process.once("uncaughtException", (err) => {
+        console.log(`FAIL uncaught: ${err instanceof Error ? err.stack : String(err)}`);
+        failed++;
+        void cleanup().finally(() => finish(started));
+    });
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
         process.once(signal, () => {
             console.log(`FAIL interrupted by ${signal}`);

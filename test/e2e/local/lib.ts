@@ -43,6 +43,10 @@ export function run(
             },
             opts.timeoutMs ?? 15 * 60_000,
         );
+        // A child that exits (or closes stdin) before reading its input makes this write fail
+        // with EPIPE; unhandled, that error crashed the whole test run (seen in e2e:dev-vm's
+        // polling of ssh). The exit code is what counts.
+        child.stdin.on("error", () => undefined);
         child.stdin.end(opts.input ?? "");
         child.on("close", (code) => {
             clearTimeout(timer);
