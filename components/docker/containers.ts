@@ -8,7 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DockerTopologyConfig, SharedVolume } from "../../config/types";
 import { HUB_DOCUMENT_PATH, HUB_HOSTS, HUB_PATHS, HUB_PORTS, HUB_SQLITE_PATH, PROXY_TLS_DIR, proxyApiUrl } from "../hub/contract";
 import { renderHubDocument, serializeHubDocument } from "../hub/hubDocument";
+import type { HubSecretName } from "../hub/contract";
 import type { HubSecretValues } from "../hub/secrets";
+import { hubBackupStatusMount } from "./backup";
 import {
     dockerNames,
     dockerSpawnerBlock,
@@ -102,13 +104,20 @@ export function hubContainerSpec(config: DockerTopologyConfig, p: HubContainerIn
     const s = p.secrets;
     const envs = pulumi.secret(
         pulumi
-            .all([s.cookieSecret, s.proxyToken, s.cryptKey, s.dummyPassword, s.oauthClientSecret, s.ldapSearchPassword, s.dbUrl, p.proxyId])
-            .apply(([cookieSecret, proxyToken, cryptKey, dummyPassword, oauthClientSecret, ldapSearchPassword, dbUrl, proxyId]) =>
-                hubEnv(
-                    { cookieSecret, proxyToken, cryptKey, dummyPassword, oauthClientSecret, ldapSearchPassword, dbUrl },
-                    { PLATFORM_PROXY_CONTAINER: proxyId },
-                ),
-            ),
+            .all([
+                pulumi.all({
+                    cookieSecret: s.cookieSecret,
+                    proxyToken: s.proxyToken,
+                    cryptKey: s.cryptKey,
+                    dummyPassword: s.dummyPassword,
+                    oauthClientSecret: s.oauthClientSecret,
+                    ldapSearchPassword: s.ldapSearchPassword,
+                    dbUrl: s.dbUrl,
+                    backupToken: s.backupToken,
+                }),
+                p.proxyId,
+            ])
+            .apply(([values, proxyId]) => hubEnv(values as Partial<Record<HubSecretName, string>>, { PLATFORM_PROXY_CONTAINER: proxyId })),
     );
     const document = pulumi.output(p.singleuserImage).apply((image) => dockerHubDocument(config, image, p.logoFile, p.hostHomes));
     return {
@@ -121,6 +130,7 @@ export function hubContainerSpec(config: DockerTopologyConfig, p: HubContainerIn
             { type: "bind", source: p.dockerSocketPath, target: HUB_DOCKER_SOCKET },
             { type: "volume", source: p.dataVolume, target: HUB_PATHS.dataDir },
             ...(p.hostHomes ? [hostHomesHubMount(p.hostHomes)] : []),
+            ...(config.backup ? [hubBackupStatusMount(config)] : []),
         ],
         uploads: [{ file: HUB_DOCUMENT_PATH, content: document, permissions: "0444" }],
         networksAdvanced: [{ name: p.network, aliases: [HUB_HOSTS.hub] }],

@@ -13,6 +13,7 @@ never holds a secret; secrets come from environment variables, or from files nam
     PLATFORM_OAUTH_CLIENT_SECRET  github / google / generic-oauth
     PLATFORM_LDAP_SEARCH_PASSWORD ldap with lookup_dn and a search user
     PLATFORM_DB_URL            external database URL (hub.dbUrl null in the document)
+    PLATFORM_BACKUP_TOKEN      with backups on: the API token of the `platform-backup` service
     PLATFORM_HOMES_TOKEN_FILE  kubernetes with kubernetes.homesProvisioner: the storage nodes'
                                home-helper token (Secret homes-provisioner), re-read per spawn
 
@@ -94,6 +95,12 @@ c.JupyterHub.cookie_secret = secret("PLATFORM_COOKIE_SECRET").encode("utf-8")
 c.CryptKeeper.keys = [hashlib.sha256(secret("PLATFORM_CRYPT_KEY").encode("utf-8")).digest()]
 
 c.JupyterHub.db_url = hub.get("dbUrl") or secret("PLATFORM_DB_URL")
+# A newer JupyterHub in a new hub image finds an older schema: upgrade it at start instead of
+# refusing to start. For sqlite, JupyterHub's upgrade (dbutil.upgrade_if_needed, the code behind
+# `jupyterhub upgrade-db`) first copies the database file next to itself as
+# jupyterhub.sqlite.<timestamp> (safe: the hub has not opened it yet). An external database gets
+# no copy from JupyterHub: take one with `npm run backup` before upgrading (README, Upgrades).
+c.JupyterHub.upgrade_db = True
 c.JupyterHub.concurrent_spawn_limit = hub["concurrentSpawnLimit"]
 c.JupyterHub.active_server_limit = hub["activeServerLimit"]
 c.JupyterHub.log_level = hub.get("logLevel", "INFO")
@@ -432,5 +439,30 @@ if cull["enabled"]:
             "services": ["idle-culler"],
         }
     )
+backup = doc.get("backup")
+if backup:
+    # The backup runner stops a user's server before restoring the home and asks whether one
+    # runs before a reset or delete: a service with only those scopes and a generated token.
+    services.append({"name": backup["serviceName"], "api_token": secret("PLATFORM_BACKUP_TOKEN")})
+    roles.append(
+        {
+            "name": backup["serviceName"],
+            "scopes": ["list:users", "read:users", "read:servers", "delete:servers"],
+            "services": [backup["serviceName"]],
+        }
+    )
+    import platform_backup
+
+    _backup_status_file = backup["statusFile"]
+
+    def _backup_warning(user):
+        # Shown to admins on every page (templates/page.html) when the last backup failed or is
+        # older than twice the schedule; read per page view, so it follows the runner.
+        if user is None or not getattr(user, "admin", False):
+            return ""
+        return platform_backup.status_warning(platform_backup.read_status(_backup_status_file), max_age=backup.get("maxAgeSeconds"))
+
+    c.JupyterHub.template_vars["platform_backup_warning"] = _backup_warning
+
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles
