@@ -95,12 +95,13 @@ c.JupyterHub.cookie_secret = secret("PLATFORM_COOKIE_SECRET").encode("utf-8")
 c.CryptKeeper.keys = [hashlib.sha256(secret("PLATFORM_CRYPT_KEY").encode("utf-8")).digest()]
 
 c.JupyterHub.db_url = hub.get("dbUrl") or secret("PLATFORM_DB_URL")
-# A newer JupyterHub in a new hub image finds an older schema: upgrade it at start instead of
-# refusing to start. For sqlite, JupyterHub's upgrade (dbutil.upgrade_if_needed, the code behind
-# `jupyterhub upgrade-db`) first copies the database file next to itself as
-# jupyterhub.sqlite.<timestamp> (safe: the hub has not opened it yet). An external database gets
-# no copy from JupyterHub: take one with `npm run backup` before upgrading (README, Upgrades).
-c.JupyterHub.upgrade_db = True
+# sqlite: a newer JupyterHub in a new hub image finds an older schema and upgrades it at start
+# instead of refusing to start (the Kubernetes hub also passes --upgrade-db, z2jh's default).
+# JupyterHub's upgrade (dbutil.upgrade_if_needed, the code behind `jupyterhub upgrade-db`) first
+# copies the file next to itself as jupyterhub.sqlite.<timestamp>, safe because the hub has not
+# opened it yet. An external database is upgraded by its operator after `npm run backup` (its
+# dump), since JupyterHub copies nothing there (README, Upgrades).
+c.JupyterHub.upgrade_db = bool(hub.get("dbUrl"))  # non-null only for sqlite
 c.JupyterHub.concurrent_spawn_limit = hub["concurrentSpawnLimit"]
 c.JupyterHub.active_server_limit = hub["activeServerLimit"]
 c.JupyterHub.log_level = hub.get("logLevel", "INFO")

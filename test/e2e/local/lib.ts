@@ -94,6 +94,11 @@ export class Session {
         }
         if (init.token) {
             headers.authorization = `token ${init.token}`;
+        } else if (method === "GET" && headers["sec-fetch-mode"] === undefined) {
+            // A page view, as a browser sends it. Node's fetch says `cors`, and JupyterHub (5.x)
+            // sets its _xsrf cookie only on navigation requests: without this the login form's
+            // token never reaches a cookie, and the POST fails its XSRF check.
+            headers["sec-fetch-mode"] = "navigate";
         }
         const res = await fetch(new URL(url, this.base), {
             method,
