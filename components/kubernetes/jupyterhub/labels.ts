@@ -8,7 +8,7 @@ import type { ResourceNames } from "./names";
 export const APP = "jupyterhub";
 
 export type Component =
-    "hub" | "proxy" | "singleuser-server" | "continuous-image-puller" | "user-placeholder" | "user-scheduler" | "acme-renewer";
+    "hub" | "proxy" | "singleuser-server" | "continuous-image-puller" | "user-placeholder" | "user-scheduler" | "acme-renewer" | "backup";
 
 /**
  * z2jh's network-access labels: a pod carrying one may open connections to the named component

@@ -62,6 +62,15 @@ export interface ResourceNames {
     netpolAcme: string;
     acme: string;
     acmeScript: string;
+    /** backup.enabled: the CronJob, its ServiceAccount/Role and the runner's per-claim Jobs' prefix. */
+    backup: string;
+    backupConfigMap: string;
+    /** restic's environment and the hub service token. */
+    backupSecret: string;
+    /** Written by the runner (not by Pulumi), mounted read-only and optional into the hub. */
+    backupStatusConfigMap: string;
+    /** The default repository PVC (backup.repository empty). */
+    backupRepositoryPvc: string;
 }
 
 /** The names for a hub in `namespace` (kubernetes.namespace). */
@@ -102,6 +111,11 @@ export function resourceNames(namespace: string): ResourceNames {
         netpolAcme: "acme-renewer",
         acme: "acme-renewer",
         acmeScript: "acme-renewer-script",
+        backup: "backup",
+        backupConfigMap: "backup-config",
+        backupSecret: "backup-env",
+        backupStatusConfigMap: "backup-status",
+        backupRepositoryPvc: "backups",
     };
 }
 

@@ -6,6 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { acmeRenewer } from "./proxy/acmeRenewer";
+import { backupObjects } from "./backup/backup";
 import type { HubRenderContext } from "./context";
 import { hubConfigMap } from "./hub/configMap";
 import { hubDbPvc } from "./hub/database";
@@ -97,6 +98,7 @@ export function renderHubObjects(ctx: HubRenderContext, inputs: HubDynamicInputs
         proxyPublicService(ctx),
         proxyDeployment(ctx),
         ...acmeRenewer(ctx),
+        ...backupObjects(ctx, inputs.secrets.backupToken, inputs.secrets.dbUrl),
         imagePuller(ctx),
         userPlaceholders(ctx),
         ...userScheduler(ctx),
