@@ -7,7 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 repo=$(pwd)
-previous=${JHP_PREVIOUS_RELEASE:-v0.1.0}
+# The previous release: its tag and commit, recorded in previous-release (CHANGELOG.md lists them).
+read -r release_tag release_commit < test/e2e/upgrade/previous-release
+previous=${JHP_PREVIOUS_RELEASE:-$release_tag}
 new_hub=${JHP_UPGRADE_JUPYTERHUB:-6.1.1}
 
 fail() {
@@ -22,10 +24,18 @@ source tools/offline/toolchain/env.sh
 # shellcheck source=scripts/docker/base-images.sh
 source scripts/docker/base-images.sh
 
-git rev-parse -q --verify "refs/tags/$previous" >/dev/null ||
-    fail "no git tag $previous (the previous release; CHANGELOG.md says which commit it is: git tag -a $previous <commit>)"
+# The tag when this clone has it (a clone without tags still has the commit).
+if git rev-parse -q --verify "refs/tags/$previous" >/dev/null; then
+    commit=$(git rev-parse "$previous^{commit}")
+    if [ "$previous" = "$release_tag" ] && [ "$commit" != "$release_commit" ]; then
+        fail "tag $previous is $commit, but test/e2e/upgrade/previous-release says $release_commit"
+    fi
+elif [ "$previous" = "$release_tag" ] && git cat-file -e "$release_commit^{commit}" 2>/dev/null; then
+    commit=$release_commit
+else
+    fail "neither the tag $previous nor its commit is in this clone (git tag -a $release_tag $release_commit)"
+fi
 # One worktree per release commit, reused while the commit and its package-lock.json are unchanged.
-commit=$(git rev-parse "$previous^{commit}")
 prev_dir=${JHP_PREVIOUS_DIR:-/tmp/jhp-release-${commit:0:12}}
 if [ ! -d "$prev_dir/.git" ] && [ ! -f "$prev_dir/.git" ]; then
     rm -rf "$prev_dir"
