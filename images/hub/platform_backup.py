@@ -480,6 +480,19 @@ class DockerTarget:
         except docker.errors.NotFound:
             return None
 
+    def stop_hub(self):
+        """Stop the hub container; returns what start_hub needs, None when there is no hub."""
+        hub = self.hub_container()
+        if hub is not None and hub.status == "running":
+            hub.stop(timeout=30)
+        return hub
+
+    def start_hub(self, hub):
+        hub.start()
+
+    def publish_status(self, status):
+        """Docker: the status file in the volume the hub mounts is all there is."""
+
     # user storage
     def remove_home(self, escaped):
         if self.d.get("homesSocket"):
@@ -505,6 +518,229 @@ def helper_call(socket_path, line, expected, timeout=60):
     if answer != expected:
         raise BackupError(f"home helper answered {answer!r} to {line!r}")
     return answer
+
+
+# ── Kubernetes: per-claim Jobs through the Kubernetes API ───────────────────────────────────
+
+
+def kube_job(k, role, slug_or_claim, command, caps, claim=None, read_only=True, mount=HOME_MOUNT):
+    """A Job manifest for one home (or the hub database claim): the hub image, the claim mounted
+    at `mount`, restic's Secret as environment, root with only `caps`, no privilege escalation."""
+    name = f"{k['jobPrefix']}{role}-{slug_or_claim}"[:52].rstrip("-.") + f"-{int(time.time()) % 100000}"
+    volumes, mounts = [], []
+    if claim:
+        volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": claim, "readOnly": read_only}})
+        mounts.append({"name": "data", "mountPath": mount, "readOnly": read_only})
+    if k.get("repositoryPvc"):
+        volumes.append({"name": "repository", "persistentVolumeClaim": {"claimName": k["repositoryPvc"]}})
+        mounts.append({"name": "repository", "mountPath": "/repo"})
+    volumes.append({"name": "tmp", "emptyDir": {}})
+    mounts.append({"name": "tmp", "mountPath": "/tmp"})
+    labels = dict(k.get("labels") or {})
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": k["namespace"], "labels": labels},
+        "spec": {
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": ONESHOT_TIMEOUT,
+            "ttlSecondsAfterFinished": 600,
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "restartPolicy": "Never",
+                    "serviceAccountName": k["serviceAccount"],
+                    "automountServiceAccountToken": False,
+                    "enableServiceLinks": False,
+                    "nodeSelector": dict(k.get("nodeSelector") or {}),
+                    "imagePullSecrets": [{"name": n} for n in k.get("imagePullSecrets") or []],
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "volumes": volumes,
+                    "containers": [
+                        {
+                            "name": "restic",
+                            "image": k["image"],
+                            "command": command,
+                            "envFrom": [{"secretRef": {"name": k["secretName"]}}],
+                            "volumeMounts": mounts,
+                            "securityContext": {
+                                "runAsUser": 0,
+                                "runAsGroup": 0,
+                                "allowPrivilegeEscalation": False,
+                                "capabilities": {"drop": ["ALL"], "add": list(caps)},
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
+class KubeTarget:
+    """Homes are the claims `claim-<slug>` in the hub's namespace (KubeSpawner); the runner is the
+    CronJob's pod, which mounts the hub database claim read-only next to the hub."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.k = cfg["kubernetes"]
+        self.ns = self.k["namespace"]
+
+    def _api(self, fn):
+        import asyncio
+
+        from kubernetes_asyncio import client, config
+
+        async def go():
+            config.load_incluster_config()
+            async with client.ApiClient() as api:
+                return await fn(client, api)
+
+        return asyncio.run(go())
+
+    def homes(self):
+        prefix = self.k["claimPrefix"]
+
+        async def fn(client, api):
+            claims = await client.CoreV1Api(api).list_namespaced_persistent_volume_claim(self.ns)
+            return sorted(c.metadata.name[len(prefix) :] for c in claims.items if c.metadata.name.startswith(prefix))
+
+        return self._api(fn)
+
+    def _exists(self, kind, name):
+        from kubernetes_asyncio.client.rest import ApiException
+
+        async def fn(client, api):
+            core = client.CoreV1Api(api)
+            try:
+                if kind == "pvc":
+                    await core.read_namespaced_persistent_volume_claim(name, self.ns)
+                else:
+                    await core.read_namespaced_pod(name, self.ns)
+                return True
+            except ApiException as e:
+                if e.status == 404:
+                    return False
+                raise
+
+        return self._api(fn)
+
+    def home_exists(self, slug):
+        return self._exists("pvc", self.k["claimPrefix"] + slug)
+
+    def server_container_exists(self, slug):
+        return self._exists("pod", self.k["podPrefix"] + slug)
+
+    def run_job(self, manifest, timeout=ONESHOT_TIMEOUT):
+        """Create the Job, wait for it to succeed or fail, return its log, delete it."""
+        name = manifest["metadata"]["name"]
+
+        async def fn(client, api):
+            import asyncio
+
+            batch, core = client.BatchV1Api(api), client.CoreV1Api(api)
+            await batch.create_namespaced_job(self.ns, manifest)
+            try:
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline:
+                    job = await batch.read_namespaced_job_status(name, self.ns)
+                    if job.status.succeeded or job.status.failed:
+                        break
+                    await asyncio.sleep(3)
+                pods = await core.list_namespaced_pod(self.ns, label_selector=f"job-name={name}")
+                log = ""
+                for p in pods.items:
+                    log += await core.read_namespaced_pod_log(p.metadata.name, self.ns)
+                if not job.status.succeeded:
+                    raise BackupError(f"job {name} did not succeed: {log.strip()[-1200:]}")
+                return log
+            finally:
+                await batch.delete_namespaced_job(name, self.ns, propagation_policy="Background")
+
+        return self._api(fn)
+
+    def _self(self, *args):
+        return ["python3", "/etc/jupyterhub/platform_backup.py", *args]
+
+    def backup_home(self, slug, host, extra_tags=()):
+        tags = ["home", user_tag(slug), *extra_tags]
+        cmd = self._self("_inner-backup-path", HOME_MOUNT, "--host", host, *[a for t in tags for a in ("--tag", t)])
+        return self.run_job(kube_job(self.k, "home", slug, cmd, READ_CAPS, claim=self.k["claimPrefix"] + slug))
+
+    def backup_db(self, host):
+        # In this pod: the CronJob mounts the hub database claim read-only next to the hub.
+        if self.cfg.get("db", {}).get("type") == "external":
+            return inner_dump_db(host)
+        return inner_sqlite(f"{self.k['hubDataMount']}/{self.cfg['db']['sqliteFile']}", host)
+
+    def restore_home(self, slug, snapshot_id):
+        if not self.home_exists(slug):
+            raise BackupError(f"claim {self.k['claimPrefix']}{slug} is gone: start and stop the user's server once to re-create it, then restore")
+        cmd = self._self("_inner-restore-path", snapshot_id, HOME_MOUNT)
+        return self.run_job(kube_job(self.k, "restore", slug, cmd, WRITE_CAPS, claim=self.k["claimPrefix"] + slug, read_only=False))
+
+    def _scale(self, replicas):
+        async def fn(client, api):
+            apps = client.AppsV1Api(api)
+            scale = await apps.read_namespaced_deployment_scale(self.k["hubDeployment"], self.ns)
+            before = scale.spec.replicas
+            await apps.patch_namespaced_deployment_scale(self.k["hubDeployment"], self.ns, {"spec": {"replicas": replicas}})
+            return before
+
+        return self._api(fn)
+
+    def stop_hub(self):
+        before = self._scale(0)
+        deadline = time.monotonic() + 300
+
+        async def hub_pods(client, api):
+            pods = await client.CoreV1Api(api).list_namespaced_pod(self.ns, label_selector="component=hub")
+            return len(pods.items)
+
+        while self._api(hub_pods) and time.monotonic() < deadline:
+            time.sleep(3)
+        return before or 1
+
+    def start_hub(self, token):
+        self._scale(token)
+
+    def restore_db(self, snapshot_id):
+        if self.cfg.get("db", {}).get("type") == "external":
+            return inner_load_db(snapshot_id)
+        cmd = self._self("_inner-restore-sqlite", snapshot_id, f"{HUB_DATA_MOUNT}/{self.cfg['db']['sqliteFile']}", str(self.cfg["db"]["owner"]))
+        return self.run_job(kube_job(self.k, "restore", "hub-db", cmd, WRITE_CAPS, claim=self.k["hubDbPvc"], read_only=False, mount=HUB_DATA_MOUNT))
+
+    def remove_home(self, slug):
+        from kubernetes_asyncio.client.rest import ApiException
+
+        async def fn(client, api):
+            try:
+                await client.CoreV1Api(api).delete_namespaced_persistent_volume_claim(self.k["claimPrefix"] + slug, self.ns)
+            except ApiException as e:
+                if e.status != 404:
+                    raise
+
+        self._api(fn)
+
+    def publish_status(self, status):
+        """The status as the ConfigMap the hub mounts (created on the first run)."""
+        from kubernetes_asyncio.client.rest import ApiException
+
+        body = {
+            "metadata": {"name": self.k["statusConfigMap"], "namespace": self.ns, "labels": dict(self.k.get("labels") or {})},
+            "data": {"status.json": json.dumps(status, indent=2, sort_keys=True) + "\n"},
+        }
+
+        async def fn(client, api):
+            core = client.CoreV1Api(api)
+            try:
+                await core.replace_namespaced_config_map(self.k["statusConfigMap"], self.ns, body)
+            except ApiException as e:
+                if e.status != 404:
+                    raise
+                await core.create_namespaced_config_map(self.ns, body)
+
+        self._api(fn)
 
 
 # ── inner commands (run inside one-shot containers) ─────────────────────────────────────────
@@ -655,18 +891,15 @@ class Runner:
 
     def restore_db(self, snapshot_id=None):
         snapshot_id = snapshot_id or self.latest(["hub-db"])
-        hub = self.target.hub_container()
-        was_running = hub is not None and hub.status == "running"
-        if was_running:
-            self.log("stopping the hub")
-            hub.stop(timeout=30)
+        self.log("stopping the hub")
+        hub = self.target.stop_hub()
         try:
             self.log(f"restoring the hub database from snapshot {snapshot_id}")
             self.target.restore_db(snapshot_id)
         finally:
             if hub is not None:
                 self.log("starting the hub")
-                hub.start()
+                self.target.start_hub(hub)
         if hub is None:
             self.log("the hub container does not exist: run `pulumi up --refresh` to recreate it")
         return snapshot_id
@@ -694,11 +927,17 @@ class Runner:
         self.log(f"deleted the home of {escaped} and its snapshots")
 
     def escape(self, user):
-        return docker_escape(user) if self.cfg["platform"] == "docker" else user
+        if self.cfg["platform"] == "docker":
+            return docker_escape(user)
+        from kubespawner.slugs import safe_slug
+
+        # KubeSpawner's {username} in claim-{username} (its default slug scheme).
+        return safe_slug(user, max_length=48)
 
 
-def record(status_path, cfg, fn):
-    """Run one backup, write the outcome to the status file; return the exit status."""
+def record(status_path, cfg, fn, publish=None):
+    """Run one backup, write the outcome to the status file (and `publish` it: the ConfigMap the
+    hub mounts on Kubernetes); return the exit status."""
     status = read_status(status_path) or {}
     now = utcnow()
     status.update({"lastAttempt": iso(now), "maxAgeSeconds": cfg["maxAgeSeconds"], "schedule": cfg["schedule"]})
@@ -707,10 +946,14 @@ def record(status_path, cfg, fn):
     except Exception as e:  # noqa: BLE001 -- every failure must reach the status file
         status.update({"ok": False, "error": str(e)[:2000]})
         write_status(status_path, status)
+        if publish:
+            publish(status)
         print(f"backup FAILED: {e}", file=sys.stderr)
         return 1
     status.update({"ok": True, "error": None, "lastSuccess": iso(utcnow()), **result})
     write_status(status_path, status)
+    if publish:
+        publish(status)
     print(f"backup ok: {json.dumps(result)}")
     return 0
 
@@ -744,11 +987,10 @@ def load_config(path=CONFIG_PATH):
 
 
 def make_runner(cfg):
-    if cfg["platform"] != "docker":
-        raise BackupError("this command runs in the Docker backup container; on Kubernetes see platform_backup_kube.py")
     token = os.environ.get("PLATFORM_BACKUP_TOKEN")
     hub = Hub(cfg["hubApiUrl"], token) if token else None
-    return Runner(cfg, DockerTarget(cfg), hub)
+    target = KubeTarget(cfg) if cfg["platform"] == "kubernetes" else DockerTarget(cfg)
+    return Runner(cfg, target, hub)
 
 
 def serve(cfg):
@@ -766,7 +1008,8 @@ def serve(cfg):
         if minute != last and cron.matches(minute):
             last = minute
             with _Lock(cfg["lockFile"]):
-                record(status_path, cfg, make_runner(cfg).backup_all)
+                runner = make_runner(cfg)
+                record(status_path, cfg, runner.backup_all, runner.target.publish_status)
         # Wake just after the next minute starts (or on SIGTERM within a second).
         for _ in range(int(61 - utcnow().second)):
             if stop:
@@ -833,9 +1076,9 @@ def main(argv=None):
             print(json.dumps({"status": status, "warning": status_warning(status) or None}, indent=2))
             return 0 if not status_warning(status) else 3
         with _Lock(cfg["lockFile"]):
-            if a.cmd == "run":
-                return record(cfg["statusFile"], cfg, make_runner(cfg).backup_all)
             runner = make_runner(cfg)
+            if a.cmd == "run":
+                return record(cfg["statusFile"], cfg, runner.backup_all, runner.target.publish_status)
             if a.cmd == "snapshots":
                 tags = ["hub-db"] if a.hub_db else [user_tag(runner.escape(a.user))] if a.user else []
                 for snap in snapshots(tags, host=runner.host):

@@ -150,3 +150,63 @@ def test_restic_backup_restore_and_retention_for_real(tmp_path, monkeypatch):
     assert len(pb.snapshots([], host="unit")) == 2, "one per user: retention groups by tags"
     with pytest.raises(pb.BackupError):
         pb.restic(["restore", "deadbeef", "--target", str(tmp_path / "x")])
+
+
+# ── Kubernetes: the per-claim Job the runner creates (the API calls run only on a cluster) ───
+
+KUBE = {
+    "namespace": "jupyterhub",
+    "image": "registry.example.org/jupyter/hub@sha256:" + "a" * 64,
+    "claimPrefix": "claim-",
+    "podPrefix": "jupyter-",
+    "hubDbPvc": "hub-db-dir",
+    "hubDataMount": "/hub-data",
+    "hubDeployment": "hub",
+    "statusConfigMap": "backup-status",
+    "secretName": "backup-env",
+    "serviceAccount": "backup",
+    "jobPrefix": "backup-",
+    "repositoryPvc": None,
+    "nodeSelector": {"role": "core"},
+    "imagePullSecrets": ["image-pull-secret"],
+    "labels": {"app": "jupyterhub", "release": "jupyterhub", "component": "backup"},
+}
+
+
+def test_kube_home_job_reads_one_claim_with_only_dac_read_search():
+    job = pb.kube_job(KUBE, "home", "alice", ["python3", "x"], pb.READ_CAPS, claim="claim-alice")
+    assert job["metadata"]["name"].startswith("backup-home-alice-")
+    assert len(job["metadata"]["name"]) <= 63
+    spec = job["spec"]["template"]["spec"]
+    assert job["spec"]["backoffLimit"] == 0 and spec["restartPolicy"] == "Never"
+    assert spec["volumes"][0] == {"name": "data", "persistentVolumeClaim": {"claimName": "claim-alice", "readOnly": True}}
+    c = spec["containers"][0]
+    assert c["image"] == KUBE["image"]
+    assert c["envFrom"] == [{"secretRef": {"name": "backup-env"}}]
+    assert {"name": "data", "mountPath": "/home-data", "readOnly": True} in c["volumeMounts"]
+    assert c["securityContext"] == {
+        "runAsUser": 0,
+        "runAsGroup": 0,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"], "add": ["DAC_READ_SEARCH"]},
+    }
+    assert spec["automountServiceAccountToken"] is False, "a restic job needs no API access"
+    assert spec["nodeSelector"] == {"role": "core"}
+    assert spec["imagePullSecrets"] == [{"name": "image-pull-secret"}]
+
+
+def test_kube_restore_job_writes_and_a_volume_repository_is_mounted():
+    k = dict(KUBE, repositoryPvc="backups")
+    job = pb.kube_job(k, "restore", "hub-db", ["python3"], pb.WRITE_CAPS, claim="hub-db-dir", read_only=False, mount="/hub-data")
+    spec = job["spec"]["template"]["spec"]
+    assert {"name": "repository", "persistentVolumeClaim": {"claimName": "backups"}} in spec["volumes"]
+    mounts = spec["containers"][0]["volumeMounts"]
+    assert {"name": "data", "mountPath": "/hub-data", "readOnly": False} in mounts
+    assert {"name": "repository", "mountPath": "/repo"} in mounts
+    assert spec["containers"][0]["securityContext"]["capabilities"]["add"] == ["CHOWN", "DAC_OVERRIDE", "FOWNER"]
+
+
+def test_kube_job_names_stay_valid_for_long_user_names():
+    job = pb.kube_job(KUBE, "home", "a" * 80, ["x"], pb.READ_CAPS, claim="claim-" + "a" * 80)
+    name = job["metadata"]["name"]
+    assert len(name) <= 63 and name[-1].isalnum()

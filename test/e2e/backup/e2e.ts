@@ -276,7 +276,8 @@ async function main(): Promise<void> {
     if (!ok) return clearTimeout(overall);
 
     await step("a new schedule reaches the runner: a minute a few minutes from now (UTC)", async () => {
-        fire = new Date(Date.now() + 4 * 60_000);
+        // Whole minutes: the runner matches the minute, and its status records when it began.
+        fire = new Date(Math.floor((Date.now() + 4 * 60_000) / 60_000) * 60_000);
         const schedule = `${fire.getUTCMinutes()} ${fire.getUTCHours()} * * *`;
         await config("backup.schedule", schedule);
         await up();
@@ -439,11 +440,14 @@ async function main(): Promise<void> {
             Math.max(wait, 5_000),
             async () => {
                 const s = runnerStatus();
-                return s.lastAttempt && new Date(s.lastAttempt).getTime() >= fire.getTime() - 1000 ? s : undefined;
+                return s.lastAttempt && new Date(s.lastAttempt).getTime() >= fire.getTime() ? s : undefined;
             },
             5000,
         );
         if (st.ok !== true) throw new Error(`scheduled backup: ${JSON.stringify(st)}`);
+        // Manual runs print to `docker exec`; only the runner's own loop prints to its log.
+        const logs = docker(["logs", RUNNER]).out;
+        if (!/backup ok: /.test(logs)) throw new Error(`no scheduled run in the runner's log: ${logs.slice(-400)}`);
         return `ran at ${String(st.lastAttempt)}`;
     });
 
@@ -490,6 +494,8 @@ async function cleanup(): Promise<void> {
         return;
     }
     await step("cleanup: destroy the stack, remove its volumes, the S3 server and its network", async () => {
+        // First: it is attached to the stack's network, which destroy removes.
+        docker(["rm", "-f", S3.container]);
         const d = await pulumi(["destroy", "--yes", "--skip-preview"], STACK, 10 * 60_000);
         if (d.code !== 0) throw new Error(tail(d.stdout + d.stderr, secrets));
         const rm = await pulumi(["stack", "rm", "--yes"], STACK, 60_000);
