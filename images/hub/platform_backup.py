@@ -665,7 +665,9 @@ class KubeTarget:
     def backup_home(self, slug, host, extra_tags=()):
         tags = ["home", user_tag(slug), *extra_tags]
         cmd = self._self("_inner-backup-path", HOME_MOUNT, "--host", host, *[a for t in tags for a in ("--tag", t)])
-        return self.run_job(kube_job(self.k, "home", slug, cmd, READ_CAPS, claim=self.k["claimPrefix"] + slug))
+        # Pod Security baseline refuses DAC_READ_SEARCH: DAC_OVERRIDE on a read-only mount (backup.ts).
+        caps = self.k.get("readCapabilities") or READ_CAPS
+        return self.run_job(kube_job(self.k, "home", slug, cmd, caps, claim=self.k["claimPrefix"] + slug))
 
     def backup_db(self, host):
         # In this pod: the CronJob mounts the hub database claim read-only next to the hub.

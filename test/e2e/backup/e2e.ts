@@ -208,6 +208,11 @@ async function listSnapshots(args: string[]): Promise<string[]> {
 }
 
 async function cleanSlate(): Promise<void> {
+    // The S3 server first: while it is attached to the stack's network, destroy cannot remove it.
+    const s3 = docker(["ps", "-aq", "--filter", `label=org.jupyterhub-platform.e2e=${STACK}`])
+        .out.split(/\s+/)
+        .filter(Boolean);
+    if (s3.length) docker(["rm", "-f", ...s3]);
     const ls = await run("pulumi", ["stack", "ls", "--json", "--non-interactive"], { timeoutMs: 60_000 });
     if (ls.code === 0 && ls.stdout.includes(`"${STACK}"`)) {
         await pulumi(["destroy", "--yes", "--skip-preview"], STACK, 10 * 60_000);
@@ -216,10 +221,7 @@ async function cleanSlate(): Promise<void> {
     const ids = docker(["ps", "-aq", "--filter", `label=org.jupyterhub-platform.stack=${STACK}`])
         .out.split(/\s+/)
         .filter(Boolean);
-    const s3 = docker(["ps", "-aq", "--filter", `label=org.jupyterhub-platform.e2e=${STACK}`])
-        .out.split(/\s+/)
-        .filter(Boolean);
-    if (ids.length + s3.length) docker(["rm", "-f", ...ids, ...s3]);
+    if (ids.length) docker(["rm", "-f", ...ids]);
     for (const v of VOLUMES) docker(["volume", "rm", "-f", v]);
     docker(["network", "rm", NETWORK]);
     docker(["network", "rm", S3.network]);

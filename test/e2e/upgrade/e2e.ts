@@ -75,6 +75,10 @@ function stackFile(dir: string): string {
 async function cleanSlate(): Promise<void> {
     const ls = await run("pulumi", ["stack", "ls", "--json", "--non-interactive"], { timeoutMs: 60_000 });
     if (ls.code === 0 && ls.stdout.includes(`"${STACK}"`)) {
+        // An interrupted run may have left the stack's file only in the release's worktree.
+        if (!fs.existsSync(stackFile(PROJECT_DIR)) && fs.existsSync(stackFile(PREV_DIR))) {
+            fs.copyFileSync(stackFile(PREV_DIR), stackFile(PROJECT_DIR));
+        }
         await pulumiIn(PROJECT_DIR, ["destroy", "--yes", "--skip-preview"], 10 * 60_000);
         await pulumiIn(PROJECT_DIR, ["stack", "rm", "--yes", "--force"], 60_000);
     }
@@ -150,7 +154,8 @@ async function main(): Promise<void> {
         await waitFor("/hub/health", 60_000, async () => ((await hubHealthy(BASE)) ? true : undefined));
         for (const user of [...USERS, ADMIN]) {
             const s = new Session(BASE);
-            if ((await s.login(user, before.password)).status !== 302) throw new Error(`login ${user}`);
+            const login = await s.login(user, before.password);
+            if (login.status !== 302) throw new Error(`login ${user}: HTTP ${login.status} ${(await login.text()).slice(0, 300)}`);
             const res = await s.request("POST", `/hub/api/users/${user}/tokens`, {
                 body: JSON.stringify({ note: "before the upgrade" }),
                 headers: { "content-type": "application/json", "x-xsrftoken": await s.xsrfToken() },

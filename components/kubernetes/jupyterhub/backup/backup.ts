@@ -7,9 +7,14 @@
  * claim can be attached there; it takes a consistent snapshot with sqlite's online backup API (an
  * external database is dumped instead and mounts nothing). Homes are per-user claims
  * (`claim-<user>`) that no long-running pod can mount in advance, so the runner creates one Job
- * per claim through the Kubernetes API, mounting that claim read-only, root with only
- * DAC_READ_SEARCH (no privilege escalation); the same shape works for Gluster PVs and any
- * StorageClass, without reaching into the storage nodes. The runner's status goes to the
+ * per claim through the Kubernetes API, mounting that claim read-only; the same shape works for
+ * Gluster PVs and any StorageClass, without reaching into the storage nodes.
+ *
+ * Capabilities: root with every capability dropped but DAC_OVERRIDE, no privilege escalation. On
+ * Docker the runner uses DAC_READ_SEARCH (read-only by nature), but the hub's namespace enforces
+ * the `baseline` Pod Security level, whose allowed additions do not include DAC_READ_SEARCH;
+ * DAC_OVERRIDE is in that list, and with the claim mounted read-only it can read every file of
+ * the home and write none. The runner's status goes to the
  * ConfigMap `backup-status`, which the hub mounts (optional) for the admin banner. Its rights are
  * exactly these: claims (read, and delete for `user delete`), Jobs and their pods and logs, the
  * status ConfigMap, and scaling the hub Deployment around a database restore.
@@ -27,6 +32,25 @@ import { usesSqlite } from "../hub/database";
 import { podPullSecrets } from "../imagePullSecret";
 import { NETWORK_ACCESS, objectLabels, selectorLabels } from "../labels";
 import type { ConfigMap, CronJob, KubernetesObject, PersistentVolumeClaim, Role, RoleBinding, Secret, ServiceAccount } from "../objects";
+
+/** What a backup pod adds to an empty capability set: allowed by Pod Security `baseline` (see above). */
+export const KUBE_READ_CAPABILITIES = ["DAC_OVERRIDE"] as const;
+/** Capabilities Pod Security `baseline` lets a container add (Kubernetes' pod security standards). */
+export const BASELINE_CAPABILITIES = [
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+] as const;
 
 /** Where the runner pod mounts the hub database claim (read-only). */
 export const BACKUP_HUB_DATA_MOUNT = "/hub-data";
@@ -53,6 +77,8 @@ export interface KubeRunnerDocument extends RunnerDocumentBase {
         nodeSelector: Record<string, string>;
         imagePullSecrets: string[];
         labels: Record<string, string>;
+        /** What the per-claim Jobs add to an empty capability set when they read a home. */
+        readCapabilities: string[];
     };
 }
 
@@ -93,6 +119,7 @@ export function kubeRunnerDocument(ctx: HubRenderContext, namespace: string, ima
             nodeSelector: { ...ctx.kubernetes.coreNodeSelector },
             imagePullSecrets: pullSecrets.map((s) => String((s as { name: string }).name)),
             labels: selectorLabels(names, "backup"),
+            readCapabilities: [...KUBE_READ_CAPABILITIES],
         },
     };
 }
@@ -253,7 +280,7 @@ export function backupCronJob(ctx: HubRenderContext): CronJob {
                                         runAsUser: 0,
                                         runAsGroup: 0,
                                         allowPrivilegeEscalation: false,
-                                        capabilities: { drop: ["ALL"], add: ["DAC_READ_SEARCH"] },
+                                        capabilities: { drop: ["ALL"], add: [...KUBE_READ_CAPABILITIES] },
                                     },
                                 },
                             ],

@@ -1,6 +1,7 @@
 /** Backups on Kubernetes: the CronJob next to the hub, its rights, the runner document and the hub's status mount. */
 import * as assert from "assert";
 import {
+    BASELINE_CAPABILITIES,
     backupCronJob,
     backupObjects,
     backupRole,
@@ -53,7 +54,13 @@ describe("jupyterhub-k8s backups", () => {
         const container = pod.containers[0];
         assert.deepStrictEqual(container.command, ["python3", "/etc/jupyterhub/platform_backup.py", "run"]);
         assert.deepStrictEqual(container.envFrom, [{ secretRef: { name: "backup-env" } }]);
-        assert.deepStrictEqual(container.securityContext.capabilities, { drop: ["ALL"], add: ["DAC_READ_SEARCH"] });
+        assert.deepStrictEqual(container.securityContext.capabilities, { drop: ["ALL"], add: ["DAC_OVERRIDE"] });
+        for (const cap of container.securityContext.capabilities.add) {
+            assert.ok(
+                (BASELINE_CAPABILITIES as readonly string[]).includes(cap),
+                `${cap} is refused by the namespace's baseline Pod Security`,
+            );
+        }
         assert.strictEqual(container.securityContext.allowPrivilegeEscalation, false);
         assert.notStrictEqual(container.securityContext.privileged, true);
         assert.strictEqual(c.spec.jobTemplate.spec.template.metadata.labels["hub.jupyter.org/network-access-hub"], "true");
@@ -100,12 +107,20 @@ describe("jupyterhub-k8s backups", () => {
         assert.strictEqual(data.PLATFORM_BACKUP_TOKEN, "the-token");
     });
 
+    it("the per-claim Jobs read with capabilities baseline Pod Security allows (the namespace enforces baseline)", () => {
+        const caps = kubeRunnerDocument(ctx(ON), "jupyterhub", "hub@sha256:x").kubernetes.readCapabilities;
+        assert.deepStrictEqual(caps, ["DAC_OVERRIDE"]);
+        for (const cap of [...caps, "CHOWN", "DAC_OVERRIDE", "FOWNER"]) {
+            assert.ok((BASELINE_CAPABILITIES as readonly string[]).includes(cap), cap);
+        }
+    });
+
     it("the runner document: claims, user pods, the status ConfigMap, the hub API by its Service", () => {
         const doc = kubeRunnerDocument(ctx(ON), "jupyterhub", "hub@sha256:x");
         assert.strictEqual(doc.platform, "kubernetes");
         assert.strictEqual(doc.hubApiUrl, "http://hub:8081/hub/api");
         assert.deepStrictEqual(
-            { ...doc.kubernetes, labels: undefined, imagePullSecrets: undefined },
+            { ...doc.kubernetes, labels: undefined, imagePullSecrets: undefined, readCapabilities: undefined },
             {
                 namespace: "jupyterhub",
                 image: "hub@sha256:x",
@@ -122,6 +137,7 @@ describe("jupyterhub-k8s backups", () => {
                 nodeSelector: {},
                 labels: undefined,
                 imagePullSecrets: undefined,
+                readCapabilities: undefined,
             },
         );
     });
