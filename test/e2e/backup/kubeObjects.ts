@@ -58,9 +58,12 @@ const ctx = renderContext(result.config as KubernetesTopologyConfig, {
 if (flag === "--runner-document") {
     process.stdout.write(JSON.stringify(kubeRunnerDocument(ctx, namespace, hubImage), null, 2) + "\n");
 } else {
-    const cron = backupCronJob(ctx);
+    // Plain data here (no Outputs in these objects).
+    const cron = JSON.parse(JSON.stringify(backupCronJob(ctx))) as {
+        spec: { jobTemplate: { spec: { template: { spec: { containers: { imagePullPolicy?: string }[]; imagePullSecrets?: unknown } } } } };
+    };
     // Pulled from the node's containerd only (loaded by kube.sh), never from a registry.
-    const pod = cron.spec!.jobTemplate!.spec!.template!.spec! as { containers: { imagePullPolicy?: string }[]; imagePullSecrets?: unknown };
+    const pod = cron.spec.jobTemplate.spec.template.spec;
     pod.containers[0].imagePullPolicy = "Never";
     delete pod.imagePullSecrets;
     const objects = [backupServiceAccount(ctx), backupRole(ctx), backupRoleBinding(ctx), backupRepositoryPvc(ctx), cron];
