@@ -78,7 +78,11 @@ export function tail(text: string, secrets: string[] = [], n = 1500): string {
     return t;
 }
 
-/** One HTTP request with node:http, answered as a fetch Response (redirects are not followed). */
+/**
+ * One HTTP request with node:http, answered as a fetch Response (redirects are not followed). A
+ * new connection each time (agent: false): a kept-alive socket the proxy or a server has just
+ * closed answers "socket hang up".
+ */
 function plainRequest(
     url: URL,
     method: string,
@@ -89,7 +93,11 @@ function plainRequest(
     return new Promise((resolve, reject) => {
         const req = http.request(
             url,
-            { method, headers: { ...headers, ...(body !== undefined ? { "content-length": String(Buffer.byteLength(body)) } : {}) } },
+            {
+                method,
+                agent: false,
+                headers: { ...headers, ...(body !== undefined ? { "content-length": String(Buffer.byteLength(body)) } : {}) },
+            },
             (res) => {
                 const chunks: Buffer[] = [];
                 res.on("data", (c: Buffer) => chunks.push(c));
