@@ -643,7 +643,8 @@ class KubeTarget:
             try:
                 deadline = time.monotonic() + timeout
                 while time.monotonic() < deadline:
-                    job = await batch.read_namespaced_job_status(name, self.ns)
+                    # The Job itself carries its status (jobs/status would need a right of its own).
+                    job = await batch.read_namespaced_job(name, self.ns)
                     if job.status.succeeded or job.status.failed:
                         break
                     await asyncio.sleep(3)

@@ -16,7 +16,7 @@ if [ "${JHP_CLUSTER_LOCKED:-}" != 1 ]; then
     exec env JHP_CLUSTER_LOCKED=1 flock -w 5400 /tmp/jhp-cluster.lock bash "$0" "$@"
 fi
 
-NS=jhp-backup-e2e
+NS=${JHP_BACKUP_E2E_NAMESPACE:-jhp-backup-e2e}
 IMAGE=jupyterhub-platform/hub:backup-kube-e2e
 passed=0
 failed=0
@@ -121,7 +121,17 @@ spec["template"]["spec"]["containers"][0]["command"] = command
 print(json.dumps({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name}, "spec": spec}))
 ' "$name" "$@" | kubectl -n "$NS" create -f - >/dev/null
     fi
-    kubectl -n "$NS" wait --for=condition=complete "job/$name" --timeout=600s >/dev/null 2>&1
+    # Succeeded or failed, whichever comes first (kubectl wait knows one condition at a time).
+    local i state
+    for i in $(seq 200); do
+        state=$(kubectl -n "$NS" get "job/$name" -o jsonpath='{.status.succeeded}/{.status.failed}' 2>/dev/null || true)
+        case "$state" in
+            1/*) return 0 ;;
+            */1) return 1 ;;
+        esac
+        [ "$i" -lt 200 ] && sleep 3
+    done
+    return 1
 }
 
 t0=$SECONDS
