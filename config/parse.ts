@@ -5,6 +5,7 @@
 import { ConfigReader, type RawConfig } from "./reader";
 import { CONFIG_KEYS, KEY_INDEX } from "./schema";
 import { nearestKey } from "./suggest";
+import { readBackup } from "./sections/backup";
 import { readHub } from "./sections/hub";
 import { readImages } from "./sections/images";
 import { readClusterSource, readKubernetes } from "./sections/kubernetes";
@@ -55,6 +56,10 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         // The site's cluster has its own network plugin; Calico is only installed on a cluster built here.
         warnUnusedSection(r, raw, "kubernetes.calico.", "kubernetes with kubernetes.cluster existing");
     }
+    const backup = readBackup(r, topology, openstack?.config);
+    if (raw.values["backup.enabled"] !== "true") {
+        reportUnusedBackupKeys(r, raw);
+    }
     const stage = r.oneOf<DeployStage>("deploy.stage");
     if (stage !== "all" && !usesOpenStack) {
         r.bad(
@@ -78,6 +83,7 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         hub,
         singleuser,
         images,
+        ...(backup ? { backup } : {}),
     };
     let config: PlatformConfig;
     if (topology === "local") {
@@ -143,6 +149,20 @@ function warnUnusedSection(r: ConfigReader, raw: RawConfig, prefix: string, topo
         const def = Array.isArray(s.default) ? JSON.stringify(s.default) : String(s.default);
         if (value !== def && value !== "") {
             r.need(key, `has no effect with topology ${topology}; remove it or change topology`);
+        }
+    }
+}
+
+/** backup.* settings while backup.enabled is false would silently do nothing. */
+function reportUnusedBackupKeys(r: ConfigReader, raw: RawConfig): void {
+    for (const [key, value] of Object.entries(raw.values)) {
+        const s = KEY_INDEX.get(key);
+        if (!s || !key.startsWith("backup.") || key === "backup.enabled") {
+            continue;
+        }
+        const def = Array.isArray(s.default) ? JSON.stringify(s.default) : String(s.default);
+        if (value !== def && value !== "") {
+            r.need(key, "has no effect while backup.enabled is false; set backup.enabled true or remove it");
         }
     }
 }

@@ -208,6 +208,28 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     a("images.singleuser.condaPackages", [], "conda-forge packages added to the single-user image (name or name=version)."),
     a("images.singleuser.pipPackages", [], "PyPI packages added to the single-user image (name or name==version)."),
 
+    // ── backups ─────────────────────────────────────────────────────────────────────────────
+    b("backup.enabled", false, "Back up the hub database and every user home with restic on backup.schedule."),
+    s(
+        "backup.repository",
+        "",
+        "restic repository: a Docker volume / PVC name, an absolute directory on the Docker host (Docker topologies), `s3:http(s)://host[:port]/bucket[/prefix]` (S3-compatible) or `swift:<container>:/<path>` (OpenStack Swift). Empty: the volume jupyterhub-<stack>-backups (Docker) or the PVC `backups` (Kubernetes), on the same machine as the data.",
+    ),
+    secret(
+        "backup.password",
+        "restic repository password (encrypts every backup; keep a copy outside the stack, without it nothing can be restored).",
+    ),
+    s("backup.s3.accessKeyId", "", "Access key of an s3: backup.repository."),
+    secret("backup.s3.secretAccessKey", "Secret key of an s3: backup.repository."),
+    s("backup.swift.authUrl", "", "Keystone URL for a swift: backup.repository; empty: the stack's openstack.authUrl and credentials."),
+    s("backup.swift.region", "", "Region of the Swift endpoint (swift:)."),
+    s("backup.swift.applicationCredentialId", "", "Application credential ID for a swift: backup.repository."),
+    secret("backup.swift.applicationCredentialSecret", "Application credential secret for a swift: backup.repository."),
+    s("backup.schedule", "17 3 * * *", "When backups run: a five-field cron expression in UTC (numbers, *, a-b, /n, lists)."),
+    i("backup.keep.daily", 7, "Daily snapshots kept by `restic forget --prune` after each backup."),
+    i("backup.keep.weekly", 4, "Weekly snapshots kept."),
+    i("backup.keep.monthly", 6, "Monthly snapshots kept."),
+
     // ── OpenStack ───────────────────────────────────────────────────────────────────────────
     s("openstack.cloud", "", "Entry of clouds.yaml to use; alternatively set openstack.authUrl and credentials."),
     s("openstack.authUrl", "", "Keystone URL, e.g. https://keystone.example.org:5000/v3."),

@@ -265,6 +265,36 @@ export const DEPLOY_STAGES = ["all", "infrastructure"] as const;
 /** `infrastructure`: only the cloud resources (VMs, volumes, network), no readiness waits, no hub. */
 export type DeployStage = (typeof DEPLOY_STAGES)[number];
 
+/**
+ * Where restic keeps the backups. `volume`: a Docker volume or a PVC (`name` undefined: the
+ * stack's default, jupyterhub-<stack>-backups / `backups`); `directory`: a directory on the
+ * Docker host; `s3`/`swift`: restic's own backends, `restic` is the repository string it takes.
+ */
+export type BackupRepository =
+    | { kind: "volume"; name?: string }
+    | { kind: "directory"; path: string }
+    | { kind: "s3"; endpoint: string; bucket: string; prefix: string; restic: string }
+    | { kind: "swift"; container: string; path: string; restic: string };
+
+/** What restic needs for a swift: repository: an application credential, or a password login. */
+export type SwiftCredentials = { authUrl: string; region?: string } & (
+    | { applicationCredentialId: string; applicationCredentialSecret: Secret }
+    | { username: string; password: Secret; projectName: string; userDomainName: string; projectDomainName: string }
+);
+
+export interface BackupConfig {
+    repository: BackupRepository;
+    /** restic's repository password (RESTIC_PASSWORD). */
+    password: Secret;
+    s3?: { accessKeyId: string; secretAccessKey: Secret };
+    swift?: SwiftCredentials;
+    /** Five-field cron expression, UTC (config/cron.ts). */
+    schedule: string;
+    /** A last good backup older than this is overdue: twice the longest gap of the schedule. */
+    maxAgeSeconds: number;
+    keep: { daily: number; weekly: number; monthly: number };
+}
+
 /** What every topology has. */
 interface CommonConfig {
     /** Pulumi project name; also the config namespace. */
@@ -275,6 +305,8 @@ interface CommonConfig {
     hub: HubConfig;
     singleuser: SingleuserConfig;
     images: ImagesConfig;
+    /** Present when backup.enabled. */
+    backup?: BackupConfig;
 }
 
 /** `local`: the Docker engine on the machine running Pulumi. No cloud sections. */

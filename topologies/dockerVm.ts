@@ -91,5 +91,6 @@ export function deployDockerVm(config: DockerVmConfig): StackOutputs {
         hubImage: images.hubRef,
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
+        ...(hub.backupContainerName ? { backupContainer: hub.backupContainerName } : {}),
     };
 }

@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { LocalConfig } from "../config/types";
 import { DockerHub } from "../components/docker/dockerHub";
 import { registryAuthAddress } from "../components/images/buildContext";
@@ -57,5 +57,7 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<u
         hubImage: images.hubRef,
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
+        dockerHost: pulumi.output(dockerHost),
+        ...(hub.backupContainerName ? { backupContainer: hub.backupContainerName } : {}),
     };
 }

@@ -19,6 +19,7 @@ import {
 } from "../hub/contract";
 import { renderHubDocument, serializeHubDocument } from "../hub/hubDocument";
 import type { HubSecretValues } from "../hub/secrets";
+import { hubBackupStatusMount } from "./backup";
 import {
     dockerNames,
     dockerSpawnerBlock,
@@ -137,6 +138,7 @@ export function hubContainerSpec(config: DockerTopologyConfig, p: HubContainerIn
             { type: "bind", source: p.dockerSocketPath, target: HUB_DOCKER_SOCKET },
             { type: "volume", source: p.dataVolume, target: HUB_PATHS.dataDir },
             ...(p.hostHomes ? [hostHomesHubMount(p.hostHomes)] : []),
+            ...(config.backup ? [hubBackupStatusMount(config)] : []),
         ],
         uploads: [{ file: HUB_DOCUMENT_PATH, content: document, permissions: "0444" }],
         networksAdvanced: [{ name: p.network, aliases: [HUB_HOSTS.hub] }],

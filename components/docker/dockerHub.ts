@@ -10,6 +10,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerTopologyConfig } from "../../config/types";
 import { hubSecrets } from "../hub/secrets";
+import { backupContainerSpec, backupRepositoryVolumeSpec, backupStatusVolumeSpec, type DockerBackupConfig } from "./backup";
+import { swiftSecretOf } from "../backup/render";
 import { hubContainerSpec, hubDataVolumeSpec, networkSpec, proxyContainerSpec, sharedVolumeSpec } from "./containers";
 import { dockerNames, LABEL_PREFIX, type HostHomes, type ProxyTls } from "./render";
 import { UserServerJanitor } from "./userServerJanitor";
@@ -49,6 +51,8 @@ export class DockerHub extends pulumi.ComponentResource {
     readonly proxyContainerName: pulumi.Output<string>;
     readonly hubDataVolume: pulumi.Output<string>;
     readonly userVolumePrefix: string;
+    /** backup.enabled: the runner's container (npm run backup / restore / user exec into it). */
+    readonly backupContainerName?: pulumi.Output<string>;
 
     constructor(name: string, args: DockerHubArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jupyterhub-platform:docker:DockerHub", name, {}, opts);
@@ -64,6 +68,8 @@ export class DockerHub extends pulumi.ComponentResource {
         const hubData = new docker.Volume(`${name}-hub-data`, hubDataVolumeSpec(config), keep);
         config.singleuser.sharedVolumes.forEach((v, i) => new docker.Volume(`${name}-shared-${i}`, sharedVolumeSpec(config, v), keep));
         const secrets = hubSecrets(name, config, this);
+        // Backups: the status volume exists before the hub, which mounts it read-only.
+        const backupStatus = config.backup ? new docker.Volume(`${name}-backup-status`, backupStatusVolumeSpec(config), child) : undefined;
         const proxy = new docker.Container(
             `${name}-proxy`,
             proxyContainerSpec(config, { image: args.proxyImage, network: network.name, proxyToken: secrets.proxyToken, tls: args.tls }),
@@ -83,8 +89,34 @@ export class DockerHub extends pulumi.ComponentResource {
                 logoFile: args.hubLogoFile,
                 hostHomes: args.hostHomes,
             }),
-            { ...replaceByName, dependsOn: [proxy] },
+            { ...replaceByName, dependsOn: [proxy, ...(backupStatus ? [backupStatus] : [])] },
         );
+
+        let backupContainer: docker.Container | undefined;
+        if (config.backup && backupStatus && secrets.backupToken) {
+            const backupConfig = config as DockerBackupConfig;
+            const repoSpec = backupRepositoryVolumeSpec(backupConfig);
+            // The repository holds every backup: kept through destroy unless data is not.
+            const repoVolume = repoSpec ? new docker.Volume(`${name}-backup-repository`, repoSpec, keep) : undefined;
+            backupContainer = new docker.Container(
+                `${name}-backup`,
+                backupContainerSpec(backupConfig, {
+                    image: args.hubImage,
+                    network: network.name,
+                    statusVolume: backupStatus.name,
+                    dockerSocketPath: args.dockerSocketPath ?? "/var/run/docker.sock",
+                    hostHomes: args.hostHomes,
+                    secrets: {
+                        password: pulumi.secret(config.backup.password),
+                        backupToken: secrets.backupToken,
+                        s3SecretAccessKey: config.backup.s3 ? pulumi.secret(config.backup.s3.secretAccessKey) : undefined,
+                        swiftSecret: swiftSecretOf(config.backup) ? pulumi.secret(swiftSecretOf(config.backup)!) : undefined,
+                        dbUrl: secrets.dbUrl,
+                    },
+                }),
+                { ...replaceByName, dependsOn: [hub, ...(repoVolume ? [repoVolume] : [])] },
+            );
+        }
 
         // Removes the stack's user containers (and, when data is not kept, their homes) on destroy.
         // It depends on the hub, proxy and network, so Pulumi deletes it first: the user
@@ -97,7 +129,7 @@ export class DockerHub extends pulumi.ComponentResource {
                 userVolumePrefix: names.userVolumePrefix,
                 removeVolumes: !config.retainOnDestroy,
             },
-            { parent: this, dependsOn: [network, proxy, hub] },
+            { parent: this, dependsOn: [network, proxy, hub, ...(backupContainer ? [backupContainer] : [])] },
         );
 
         this.url = pulumi.output(args.tls && config.hub.domain ? `https://${config.hub.domain}` : config.hub.publicUrl);
@@ -108,6 +140,7 @@ export class DockerHub extends pulumi.ComponentResource {
         this.proxyContainerName = proxy.name;
         this.hubDataVolume = hubData.name;
         this.userVolumePrefix = names.userVolumePrefix;
+        this.backupContainerName = backupContainer ? backupContainer.name : undefined;
         this.registerOutputs({
             url: this.url,
             loginUser: this.loginUser,

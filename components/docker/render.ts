@@ -33,6 +33,12 @@ export interface DockerNames {
     userContainerPrefix: string;
     /** Prefix of per-user home volumes; the escaped user name follows. */
     userVolumePrefix: string;
+    /** backup.enabled: the runner's container (also the prefix of its one-shot containers). */
+    backupContainer: string;
+    /** The small volume the runner writes its status to (read-only in the hub). */
+    backupStatusVolume: string;
+    /** The default restic repository (backup.repository empty). */
+    backupRepositoryVolume: string;
 }
 
 export function dockerNames(config: PlatformConfig): DockerNames {
@@ -46,6 +52,9 @@ export function dockerNames(config: PlatformConfig): DockerNames {
         hubDbVolume: `${base}-hub-data`,
         userContainerPrefix: `${base}-user`,
         userVolumePrefix: `${base}-home-`,
+        backupContainer: `${base}-backup`,
+        backupStatusVolume: `${base}-backup-status`,
+        backupRepositoryVolume: `${base}-backups`,
     };
 }
 

@@ -33,6 +33,18 @@ export const HUB_PATHS = {
     homesSecretDir: "/etc/jupyterhub/homes-secret",
 } as const;
 
+/** The backup runner: its hub service name, and where the status file the hub reads lives. */
+export const BACKUP = {
+    serviceName: "platform-backup",
+    /** The status volume (Docker) or ConfigMap (Kubernetes) mount, in the runner and the hub. */
+    statusDir: "/var/lib/platform-backup",
+    statusFile: "status.json",
+    /** The runner's config document (components/backup/render.ts). */
+    configFile: "/etc/jupyterhub/platform/backup.json",
+    /** A volume or directory repository inside the runner's containers. */
+    repositoryMount: "/repo",
+} as const;
+
 export const HUB_DOCUMENT_PATH = `${HUB_PATHS.configDir}/${HUB_PATHS.configFile}`;
 export const HUB_SQLITE_PATH = `${HUB_PATHS.dataDir}/${HUB_PATHS.sqliteFile}`;
 
@@ -62,6 +74,8 @@ export const HUB_SECRET_ENV = {
     dbUrl: "PLATFORM_DB_URL",
     /** JSON object service name → token of hub.services (the document lists the services without tokens). */
     serviceTokens: "PLATFORM_SERVICE_TOKENS",
+    /** backup.enabled: the API token of the hub service the backup runner uses. */
+    backupToken: "PLATFORM_BACKUP_TOKEN",
 } as const;
 
 export type HubSecretName = keyof typeof HUB_SECRET_ENV;

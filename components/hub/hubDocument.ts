@@ -5,7 +5,7 @@
  * secrets reach the hub as environment variables or files (HUB_SECRET_ENV in ./contract.ts).
  */
 import type { AuthType, PlatformConfig, Topology } from "../../config/types";
-import { HUB_BIND_URL, SINGLEUSER_USER, hubConnectUrl } from "./contract";
+import { BACKUP, HUB_BIND_URL, SINGLEUSER_USER, hubConnectUrl } from "./contract";
 
 /** Bumped together with SCHEMA_VERSION in images/hub/jupyterhub_config.py. */
 export const HUB_DOCUMENT_SCHEMA_VERSION = 1;
@@ -145,6 +145,8 @@ export interface HubDocument {
     docker: DockerSpawnerBlock | null;
     kubernetes: KubeSpawnerBlock | null;
     cull: { enabled: boolean; timeoutSeconds: number; everySeconds: number; maxAgeSeconds: number };
+    /** backup.enabled: the runner's hub service and the status file behind the admin banner. */
+    backup: { serviceName: string; statusFile: string; maxAgeSeconds: number } | null;
     templates: { pageTitle: string; logoFile: string | null };
 }
 
@@ -265,6 +267,13 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
             everySeconds: hub.cull.everySeconds,
             maxAgeSeconds: hub.cull.maxAgeSeconds,
         },
+        backup: config.backup
+            ? {
+                  serviceName: BACKUP.serviceName,
+                  statusFile: `${BACKUP.statusDir}/${BACKUP.statusFile}`,
+                  maxAgeSeconds: config.backup.maxAgeSeconds,
+              }
+            : null,
         templates: { pageTitle: hub.pageTitle, logoFile: target.logoFile ?? null },
     };
 }

@@ -16,7 +16,7 @@ export type HubSecretValues<T = pulumi.Output<string>> = { cookieSecret: T; prox
 >;
 
 /** Lengths of the generated secrets (alphanumeric). */
-const GENERATED_LENGTH = { cookieSecret: 64, proxyToken: 64, cryptKey: 64, dummyPassword: 24 } as const;
+const GENERATED_LENGTH = { cookieSecret: 64, proxyToken: 64, cryptKey: 64, dummyPassword: 24, backupToken: 64 } as const;
 
 /**
  * Which secrets a config needs besides the always-present cookie secret, proxy token and crypt
@@ -30,6 +30,7 @@ export function requiredHubSecrets(config: PlatformConfig): HubSecretName[] {
     if (auth.ldap?.searchUser) needed.push("ldapSearchPassword");
     if (config.hub.db.type === "external") needed.push("dbUrl");
     if (config.hub.services.length > 0) needed.push("serviceTokens");
+    if (config.backup) needed.push("backupToken");
     return needed;
 }
 
@@ -64,6 +65,10 @@ export function hubSecrets(name: string, config: PlatformConfig, parent: pulumi.
     }
     if (needed.has("serviceTokens") && config.hub.serviceTokens) {
         values.serviceTokens = pulumi.secret(config.hub.serviceTokens);
+    }
+    if (needed.has("backupToken")) {
+        // Internal: only the hub and the backup runner know it; never an output.
+        values.backupToken = generate("backup-token", GENERATED_LENGTH.backupToken);
     }
     return values;
 }

@@ -15,6 +15,7 @@ never holds a secret; secrets come from environment variables, or from files nam
     PLATFORM_DB_URL            external database URL (hub.dbUrl null in the document)
     PLATFORM_SERVICE_TOKENS    JSON object service name -> API token of hub.services (the
                                document lists the services and their scopes, never a token)
+    PLATFORM_BACKUP_TOKEN      with backups on: the API token of the `platform-backup` service
     PLATFORM_HOMES_TOKEN_FILE  kubernetes with kubernetes.homesProvisioner: the storage nodes'
                                home-helper token (Secret homes-provisioner), re-read per spawn
 
@@ -96,6 +97,13 @@ c.JupyterHub.cookie_secret = secret("PLATFORM_COOKIE_SECRET").encode("utf-8")
 c.CryptKeeper.keys = [hashlib.sha256(secret("PLATFORM_CRYPT_KEY").encode("utf-8")).digest()]
 
 c.JupyterHub.db_url = hub.get("dbUrl") or secret("PLATFORM_DB_URL")
+# sqlite: a newer JupyterHub in a new hub image finds an older schema and upgrades it at start
+# instead of refusing to start (the Kubernetes hub also passes --upgrade-db, z2jh's default).
+# JupyterHub's upgrade (dbutil.upgrade_if_needed, the code behind `jupyterhub upgrade-db`) first
+# copies the file next to itself as jupyterhub.sqlite.<timestamp>, safe because the hub has not
+# opened it yet. An external database is upgraded by its operator after `npm run backup` (its
+# dump), since JupyterHub copies nothing there (README, Upgrades).
+c.JupyterHub.upgrade_db = bool(hub.get("dbUrl"))  # non-null only for sqlite
 c.JupyterHub.concurrent_spawn_limit = hub["concurrentSpawnLimit"]
 c.JupyterHub.active_server_limit = hub["activeServerLimit"]
 c.JupyterHub.log_level = hub.get("logLevel", "INFO")
@@ -461,6 +469,31 @@ if declared:
         # A built-in role (admin, user, ...) granted to services, on top of their scopes; one entry
         # per role, since load_roles refuses a role defined twice.
         roles.append({"name": builtin, "services": members})
+
+backup = doc.get("backup")
+if backup:
+    # The backup runner stops a user's server before restoring the home and asks whether one
+    # runs before a reset or delete: a service with only those scopes and a generated token.
+    services.append({"name": backup["serviceName"], "api_token": secret("PLATFORM_BACKUP_TOKEN")})
+    roles.append(
+        {
+            "name": backup["serviceName"],
+            "scopes": ["list:users", "read:users", "read:servers", "delete:servers"],
+            "services": [backup["serviceName"]],
+        }
+    )
+    import platform_backup
+
+    _backup_status_file = backup["statusFile"]
+
+    def _backup_warning(user):
+        # Shown to admins on every page (templates/page.html) when the last backup failed or is
+        # older than twice the schedule; read per page view, so it follows the runner.
+        if user is None or not getattr(user, "admin", False):
+            return ""
+        return platform_backup.status_warning(platform_backup.read_status(_backup_status_file), max_age=backup.get("maxAgeSeconds"))
+
+    c.JupyterHub.template_vars["platform_backup_warning"] = _backup_warning
 
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles

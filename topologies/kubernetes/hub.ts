@@ -4,6 +4,7 @@
  */
 import * as path from "path";
 import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
 import type { KubernetesTopologyConfig } from "../../config/types";
 import { registryAuthAddress } from "../../components/images/buildContext";
 import { PlatformImages } from "../../components/images/platformImages";
@@ -68,6 +69,8 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         ...(images.renewerRef ? { renewerImage: images.renewerRef } : {}),
         namespace: homes.namespace,
         proxyPublicService: hub.proxyPublicServiceName,
+        // npm run backup makes a Job from it (scripts/ops/ops.ts).
+        ...(config.backup ? { backupCronJob: pulumi.output(resourceNames(kube.namespace).backup) } : {}),
     };
 }
 

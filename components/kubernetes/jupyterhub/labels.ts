@@ -15,7 +15,8 @@ export type Component =
     | "user-placeholder"
     | "user-scheduler"
     | "acme-renewer"
-    | "proxy-tls-reloader";
+    | "proxy-tls-reloader"
+    | "backup";
 
 /**
  * z2jh's network-access labels: a pod carrying one may open connections to the named component

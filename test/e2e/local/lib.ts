@@ -4,6 +4,7 @@
  * code in a kernel over its websocket. Every wait is bounded.
  */
 import { spawn, spawnSync } from "child_process";
+import * as http from "http";
 import * as path from "path";
 import WebSocket from "ws";
 
@@ -77,6 +78,47 @@ export function tail(text: string, secrets: string[] = [], n = 1500): string {
     return t;
 }
 
+/**
+ * One HTTP request with node:http, answered as a fetch Response (redirects are not followed). A
+ * new connection each time (agent: false): a kept-alive socket the proxy or a server has just
+ * closed answers "socket hang up".
+ */
+function plainRequest(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    timeoutMs: number,
+): Promise<Response> {
+    return new Promise((resolve, reject) => {
+        const req = http.request(
+            url,
+            {
+                method,
+                agent: false,
+                headers: { ...headers, ...(body !== undefined ? { "content-length": String(Buffer.byteLength(body)) } : {}) },
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c: Buffer) => chunks.push(c));
+                res.on("end", () => {
+                    const h = new Headers();
+                    for (const [k, v] of Object.entries(res.headers)) {
+                        for (const value of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, value);
+                    }
+                    const status = res.statusCode ?? 0;
+                    // Response refuses a body with 204/304.
+                    const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+                    resolve(new Response(payload, { status, headers: h }));
+                });
+            },
+        );
+        req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms: ${method} ${url.href}`)));
+        req.on("error", reject);
+        req.end(body);
+    });
+}
+
 /** A browser-like HTTP session: keeps cookies, does not follow redirects. */
 export class Session {
     readonly cookies = new Map<string, string>();
@@ -95,13 +137,11 @@ export class Session {
         if (init.token) {
             headers.authorization = `token ${init.token}`;
         }
-        const res = await fetch(new URL(url, this.base), {
-            method,
-            body: init.body,
-            headers,
-            redirect: "manual",
-            signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
-        });
+        // node:http, not fetch: fetch always sends `Sec-Fetch-Mode: cors` (it overrides a caller's
+        // value), and JupyterHub 5 renews its _xsrf cookie only on navigation requests (or when the
+        // header is absent, as here). With fetch, the cookie set at login can go stale on the first
+        // page after it and every cookie-authenticated POST then fails its XSRF check.
+        const res = await plainRequest(new URL(url, this.base), method, headers, init.body, init.timeoutMs ?? 30_000);
         for (const c of res.headers.getSetCookie()) {
             const [pair] = c.split(";");
             const eq = pair.indexOf("=");

@@ -8,11 +8,12 @@
 #   pebble     Pebble and pebble-challtestsrv (ACME test server)
 #   kube       etcd, kube-apiserver, kubeadm (test/real)
 #   scheduler  kube-scheduler (test/real's user-scheduler checks)
+#   s3         SeaweedFS `weed` (an S3-compatible server for test/e2e/backup)
 #   cluster    everything tools/local-cluster runs: the kube set, kube-controller-manager,
 #              kube-scheduler, kubelet, kube-proxy, kubectl; crictl; CoreDNS; local-path-provisioner
 set -euo pipefail
 
-what="${1:?usage: $0 pebble|kube|scheduler|cluster}"
+what="${1:?usage: $0 pebble|kube|scheduler|s3|cluster}"
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${JHP_REAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jupyterhub-platform/real}"
 bin="$cache/bin"
@@ -79,6 +80,9 @@ case "$what" in
         ;;
     kube)
         kube_set
+        ;;
+    s3)
+        build seaweedfs "-s -w" weed=github.com/seaweedfs/seaweedfs/weed
         ;;
     scheduler)
         build kube "$(kube_ldflags)" kube-scheduler=$k8s/kube-scheduler

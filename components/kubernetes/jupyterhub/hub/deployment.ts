@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { HubRenderContext } from "../context";
 import { usesSqlite } from "./database";
+import { hubBackupStatusVolume } from "../backup/backup";
 import { hubSecretFileEnv } from "./secret";
 import { NETWORK_ACCESS, objectLabels, selectorLabels } from "../labels";
 import { HOMES_TOKEN_ENV, HUB_DOCUMENT_PATH, HUB_PATHS, HUB_USER } from "../../../hub/contract";
@@ -53,6 +54,7 @@ export function hubDeployment(ctx: HubRenderContext, configChecksum: pulumi.Inpu
     const priorityClassName = defaultPriorityClassName(ctx);
     const sqlite = usesSqlite(ctx);
     const homes = homesProvisionerMounts(ctx);
+    const backupStatus = hubBackupStatusVolume(ctx);
     return {
         apiVersion: "apps/v1",
         kind: "Deployment",
@@ -86,6 +88,7 @@ export function hubDeployment(ctx: HubRenderContext, configChecksum: pulumi.Inpu
                         { name: "secret", secret: { secretName: names.hubSecret, defaultMode: 0o440 } },
                         ...(sqlite ? [{ name: "db", persistentVolumeClaim: { claimName: names.hubDbPvc } }] : []),
                         ...homes.volumes,
+                        ...backupStatus.volumes,
                     ],
                     containers: [
                         {
@@ -105,6 +108,7 @@ export function hubDeployment(ctx: HubRenderContext, configChecksum: pulumi.Inpu
                                 { name: "secret", mountPath: HUB_PATHS.secretDir, readOnly: true },
                                 ...(sqlite ? [{ name: "db", mountPath: HUB_PATHS.dataDir }] : []),
                                 ...homes.volumeMounts,
+                                ...backupStatus.volumeMounts,
                             ],
                             // No liveness probe (as z2jh): a long database upgrade must not be killed.
                             readinessProbe: {

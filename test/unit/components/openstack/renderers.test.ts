@@ -141,6 +141,8 @@ describe("shell script renderers", () => {
                     'case "$1 $2" in',
                     '"subvolume show") [ -f "$3/.stub" ] ;;',
                     '"subvolume create") mkdir "$3" && touch "$3/.stub" ;;',
+                    '"subvolume delete") rm -rf "$4" ;;',
+                    '"qgroup destroy") ;;',
                     '"qgroup limit") [ -f "$4/.stub" ] ;;',
                     "*) exit 1 ;;",
                     "esac",
@@ -170,6 +172,22 @@ describe("shell script renderers", () => {
             });
             assert.strictEqual(overridden.stdout, "ok bob\n", overridden.stderr);
             assert.ok(fs.readFileSync(log, "utf8").includes(`qgroup limit 123 ${dir}/other/bob\n`));
+            // delete: subvolume and its qgroup go; a missing home is already deleted.
+            const homesEnv = { JHP_HOMES_ENV: path.join(dir, "homes.env") };
+            const input = (line: string) =>
+                spawnSync(script, ["--stdin"], {
+                    env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, STUB_LOG: log, ...homesEnv },
+                    input: `${line}\n`,
+                    encoding: "utf8",
+                });
+            const deleted = input("delete alice");
+            assert.strictEqual(deleted.stdout, "deleted alice\n", deleted.stderr);
+            assert.ok(!fs.existsSync(path.join(dir, "homes", "alice")));
+            assert.ok(fs.readFileSync(log, "utf8").includes(`subvolume delete --commit-after ${dir}/homes/alice\n`));
+            assert.strictEqual(input("delete alice").stdout, "deleted alice\n");
+            assert.strictEqual(input("delete ../etc").stdout, "error invalid user name\n");
+            fs.mkdirSync(path.join(dir, "homes", "plain"));
+            assert.strictEqual(input("delete plain").stdout, `error ${dir}/homes/plain exists and is not a subvolume\n`);
             const missing = run(["carol"], { JHP_HOMES_ENV: path.join(dir, "missing.env") });
             assert.strictEqual(missing.status, 1);
             assert.strictEqual(missing.stdout, `error cannot read ${dir}/missing.env\n`);
