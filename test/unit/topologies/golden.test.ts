@@ -113,7 +113,9 @@ function listFiles(dir: string): string[] {
         .sort();
 }
 
-describe("golden files of the example stacks", () => {
+describe("golden files of the example stacks", function () {
+    // Whole stacks under mocks: slow on a loaded machine, and a timeout must never write a partial snapshot.
+    this.timeout(120_000);
     for (const stack of Object.keys(EXAMPLE_SECRETS)) {
         it(`${stack}: every resource, option and rendered artifact matches golden/${stack}/`, async () => {
             const { entries, artifacts } = await snapshot(stack);
