@@ -81,6 +81,15 @@ LPP_IMAGE="$IMAGE_PREFIX/local-path-provisioner:$LPP_VERSION"
 BUSYBOX_IMAGE="$IMAGE_PREFIX/busybox:${BUSYBOX_VERSION:-unknown}"
 STORAGE_CLASS=local-path
 
+# ── registries ─────────────────────────────────────────────────────────────────────────────────
+# Registries that images.registry may name and that containerd pulls from over plain HTTP
+# (e.g. JHP_CLUSTER_REGISTRIES=127.0.0.1:15100 for the e2e test's loopback docker-registry);
+# space- or comma-separated host:port. Only loopback: this machine may not reach other hosts.
+# Every other registry (CLOSED_REGISTRIES) is pointed at a closed port, so nothing is pulled
+# from the internet.
+REGISTRIES="$(printf '%s' "${JHP_CLUSTER_REGISTRIES:-}" | tr ',' ' ')"
+CLOSED_REGISTRIES="docker.io registry.k8s.io quay.io ghcr.io"
+
 # ── what the cluster changes on the machine, recorded by up.sh and restored by down.sh ─────────
 # kubelet sets the first six (its kernel tunables), kube-proxy and the CNI bridge the next ones;
 # conntrack limits are left alone by kube-proxy's configuration but are checked all the same.
