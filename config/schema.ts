@@ -256,7 +256,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     a(
         "kubernetes.gluster.helperHosts",
         [],
-        "Existing cluster with gluster homes: addresses of the storage nodes running the home helper (jhp-gluster-home); the volume must be mounted at /mnt/homes on every node.",
+        "Existing cluster with gluster homes: addresses of the storage nodes running the home helper (jhp-gluster-home); the volume must be mounted at /mnt/homes on every node, with its directory /.hub-db owned by the hub (10001:10001; jhp-gluster-form creates it).",
     ),
     secret("kubernetes.gluster.helperToken", "Existing cluster with gluster homes: the home helper's token."),
     e(

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { KubernetesOnOpenStackConfig } from "../../config/types";
 import { BRICK_DIR, GLUSTER_VOLUME, glusterReplica, renderStorageUserData, STORAGE_ADMIN_MOUNT } from "./clusterCloudInit";
+import { HUB_DB_GLUSTER_DIR, HUB_OWNER, SINGLEUSER_OWNER } from "../hub/contract";
 import type { GlusterParams } from "./scripts";
 import { nodePort, Server, type VmPlacementArgs } from "./server";
 
@@ -25,7 +26,9 @@ export function glusterParams(config: KubernetesOnOpenStackConfig, peers: readon
         replica: glusterReplica(peers.length),
         quotaBytes: config.singleuser.homeQuotaBytes,
         adminMount: STORAGE_ADMIN_MOUNT,
-        owner: "1000:100",
+        owner: SINGLEUSER_OWNER,
+        hubDbDir: HUB_DB_GLUSTER_DIR,
+        hubDbOwner: HUB_OWNER,
     };
 }
 
