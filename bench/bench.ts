@@ -26,7 +26,7 @@ import {
     stackOutputs,
     tail,
     waitFor,
-} from "../test/e2e/local/lib";
+} from "../test/e2e/common/lib";
 
 const STACK = process.env.BENCH_STACK ?? "bench-local";
 const PORT = Number(process.env.BENCH_PORT ?? 18100);
