@@ -30,6 +30,10 @@ BIN="${JHP_REAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jupyterhub-platform/real}
 IMAGE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/jupyterhub-platform/local-cluster"
 GO_TOOLS="$LC_ROOT/tools/offline/go-tools"
 
+# Only one local cluster can run on a machine: everything that brings it up, uses it or takes it
+# down for a while (e2e:k8s, bench) holds this lock (flock) for its whole run.
+CLUSTER_LOCK="${JHP_CLUSTER_LOCK:-/tmp/jhp-cluster.lock}"
+
 # ── network ────────────────────────────────────────────────────────────────────────────────────
 # The node's address lives on a port-less bridge the scripts create (this kernel has no dummy
 # links). Pods reach the API server at this address through the `kubernetes` Service; the host

@@ -17,8 +17,11 @@ export interface LoopbackRegistry {
     stop(): void;
 }
 
-/** Start docker-registry on 127.0.0.1:<port> with one htpasswd user. */
-export async function startRegistry(port: number): Promise<LoopbackRegistry> {
+/**
+ * Start docker-registry on 127.0.0.1:<port> with one htpasswd user. `pidFile` (optional) receives
+ * its pid, so a wrapper script can stop it even when this process dies first.
+ */
+export async function startRegistry(port: number, pidFile?: string): Promise<LoopbackRegistry> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-registry-"));
     const username = "e2e";
     const password = `e2e-${Math.random().toString(36).slice(2)}-registry`;
@@ -37,11 +40,15 @@ export async function startRegistry(port: number): Promise<LoopbackRegistry> {
         ].join("\n"),
     );
     const child: ChildProcess = spawn("docker-registry", ["serve", path.join(dir, "config.yml")], { stdio: "ignore" });
+    if (pidFile && child.pid !== undefined) fs.writeFileSync(pidFile, `${child.pid}\n`);
+    let exited = false;
+    child.on("exit", () => (exited = true));
     const server = `127.0.0.1:${port}`;
     await waitFor(
         "registry",
         20_000,
         async () => {
+            if (exited) throw new Error(`docker-registry exited (port ${port} in use?)`);
             const res = await fetch(`http://${server}/v2/`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
             return res?.status === 401 ? true : undefined;
         },
@@ -54,6 +61,7 @@ export async function startRegistry(port: number): Promise<LoopbackRegistry> {
         stop: () => {
             child.kill("SIGTERM");
             fs.rmSync(dir, { recursive: true, force: true });
+            if (pidFile) fs.rmSync(pidFile, { force: true });
         },
     };
 }
