@@ -7,6 +7,7 @@ import { CONFIG_KEYS, KEY_INDEX } from "./schema";
 import { nearestKey } from "./suggest";
 import { readHub } from "./sections/hub";
 import { readImages } from "./sections/images";
+import { readDask } from "./sections/dask";
 import { readClusterSource, readKubernetes } from "./sections/kubernetes";
 import { readOpenStack } from "./sections/openstack";
 import { readSingleuser } from "./sections/singleuser";
@@ -42,6 +43,7 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
     const hub = readHub(r, topology, opts.projectDir);
     const singleuser = readSingleuser(r);
     const images = readImages(r, topology, singleuser.image !== undefined);
+    const dask = readDask(r, raw, topology);
     const usesOpenStack = topology === "docker-vm" || cluster === "openstack";
     const openstack = usesOpenStack ? readOpenStack(r, topology, opts.env ?? {}) : undefined;
     const kubernetes = cluster ? readKubernetes(r, cluster, openstack?.networkCidr) : undefined;
@@ -78,6 +80,7 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         hub,
         singleuser,
         images,
+        dask,
     };
     let config: PlatformConfig;
     if (topology === "local") {
