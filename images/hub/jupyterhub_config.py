@@ -227,6 +227,10 @@ if su.get("gitRepository"):
     # images/singleuser's start hook runs nbgitpuller with these on every start.
     environment["PLATFORM_GIT_REPOSITORY"] = su["gitRepository"]
     environment["PLATFORM_GIT_BRANCH"] = su.get("gitBranch") or "main"
+# Dask beside the hub (dask.enabled): the shared scheduler's address and dashboard link (Docker),
+# or Dask Gateway's addresses (Kubernetes). Set after singleuser.env: the platform's values win.
+dask = doc.get("dask") or {}
+environment.update(dask.get("env") or {})
 c.Spawner.environment = environment
 c.Spawner.default_url = su["defaultUrl"]
 c.Spawner.cmd = list(su.get("cmd") or ["jupyterhub-singleuser"])
