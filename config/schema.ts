@@ -206,6 +206,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     ),
     s("dask.scheduler.memory", "1G", "Memory limit of the Dask scheduler (a container, or each gateway cluster's scheduler pod)."),
     s("dask.scheduler.cpu", "1", "CPU limit of the Dask scheduler (a container, or each gateway cluster's scheduler pod)."),
+    s(
+        "dask.gateway.traefikImage",
+        "docker.io/traefik:3.3.5",
+        "traefik image of Dask Gateway's proxy (kubernetes), the version the dask-gateway chart runs; pushed nowhere, so it must be pullable by the nodes.",
+    ),
     i("dask.gateway.maxClustersPerUser", 2, "Gateway clusters one user may run at once (kubernetes); 0 means unlimited."),
     s(
         "dask.gateway.maxCoresPerCluster",

@@ -174,6 +174,8 @@ export interface DaskConfig {
     scheduler: { memoryBytes: number; cpu: number };
     /** Kubernetes: Dask Gateway's limits. */
     gateway: {
+        /** traefik, the gateway's proxy. */
+        traefikImage: string;
         /** 0: unlimited. */
         maxClustersPerUser: number;
         maxCoresPerCluster?: number;

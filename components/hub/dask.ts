@@ -28,9 +28,6 @@ export const DASK_ENV = {
     gatewayAuthType: "DASK_GATEWAY__AUTH__TYPE",
 } as const;
 
-/** The hub's own variable for the gateway service's API token (a hub secret, like the proxy token). */
-export const DASK_GATEWAY_TOKEN_ENV = "PLATFORM_DASK_GATEWAY_API_TOKEN";
-
 /**
  * The `dask` block of the hub config document (components/hub/hubDocument.ts): what
  * jupyterhub_config.py adds to every user server's environment, and on Kubernetes the gateway

@@ -1,4 +1,5 @@
 /** dask.*: a Dask scheduler and workers beside the hub (Docker), or Dask Gateway (Kubernetes). */
+import { isImageRef } from "../formats";
 import type { ConfigReader, RawConfig } from "../reader";
 import { KEY_INDEX } from "../schema";
 import type { DaskConfig, Topology } from "../types";
@@ -58,6 +59,7 @@ export function readDask(r: ConfigReader, raw: RawConfig, topology: Topology): D
         worker,
         scheduler,
         gateway: {
+            traefikImage: image(r, "dask.gateway.traefikImage"),
             maxClustersPerUser: r.int("dask.gateway.maxClustersPerUser", 0, 1000),
             ...(maxCores !== undefined ? { maxCoresPerCluster: maxCores } : {}),
             ...(maxMemory !== undefined ? { maxMemoryPerClusterBytes: maxMemory } : {}),
@@ -65,6 +67,14 @@ export function readDask(r: ConfigReader, raw: RawConfig, topology: Topology): D
             idleTimeoutSeconds: r.int("dask.gateway.idleTimeout", 0, 7 * 86400, "0 (never) or a number of seconds up to 604800"),
         },
     };
+}
+
+function image(r: ConfigReader, key: string): string {
+    const ref = r.str(key);
+    if (!isImageRef(ref)) {
+        r.bad(key, ref, "an image reference such as docker.io/traefik:3.3.5 or repo@sha256:<digest>");
+    }
+    return ref;
 }
 
 function memory(r: ConfigReader, key: string): number {

@@ -15,6 +15,7 @@ never holds a secret; secrets come from environment variables, or from files nam
     PLATFORM_DB_URL            external database URL (hub.dbUrl null in the document)
     PLATFORM_HOMES_TOKEN_FILE  kubernetes with kubernetes.homesProvisioner: the storage nodes'
                                home-helper token (Secret homes-provisioner), re-read per spawn
+    PLATFORM_DASK_GATEWAY_API_TOKEN  kubernetes with dask.enabled: the dask-gateway service's token
 
 Topology-specific parts are small: `spawner` picks DockerSpawner (local, docker-vm) or
 KubeSpawner (kubernetes); everything else is shared. Per-user homes with a quota (docker-vm:
@@ -436,5 +437,15 @@ if cull["enabled"]:
             "services": ["idle-culler"],
         }
     )
+gateway = dask.get("gateway")
+if gateway:
+    # Dask Gateway (kubernetes, dask.enabled): a hub service whose route /services/dask-gateway/
+    # reaches the gateway's traefik (cluster dashboards); users authenticate to it with their hub
+    # token. A user's clusters stop with their server (stopped or culled).
+    import platform_dask
+
+    services.append(platform_dask.gateway_service(gateway, secret("PLATFORM_DASK_GATEWAY_API_TOKEN")))
+    if gateway.get("stopClustersWithServer"):
+        c.Spawner.post_stop_hook = platform_dask.post_stop_hook(gateway["apiUrl"])
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles

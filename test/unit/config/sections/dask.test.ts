@@ -67,6 +67,11 @@ const CASES: Case[] = [
         says: /^jupyterhub-platform:dask\.gateway\.maxMemoryPerCluster: got "2G"; allowed: at least dask\.scheduler\.memory \+ dask\.worker\.memory \(3000000000 bytes\)/,
     },
     {
+        name: "a traefik image that is not a reference",
+        values: { ...EXISTING, ...ON, "dask.gateway.traefikImage": "traefik 3" },
+        says: /^jupyterhub-platform:dask\.gateway\.traefikImage: got "traefik 3"; allowed: an image reference/,
+    },
+    {
         name: "a negative idle timeout",
         values: { ...EXISTING, ...ON, "dask.gateway.idleTimeout": "-1" },
         says: /^jupyterhub-platform:dask\.gateway\.idleTimeout: out of range; got -1; allowed: 0 \(never\) or a number of seconds/,
@@ -92,7 +97,7 @@ describe("config: dask.*", () => {
             workers: 2,
             worker: { memoryBytes: 2e9, cpu: 1 },
             scheduler: { memoryBytes: 1e9, cpu: 1 },
-            gateway: { maxClustersPerUser: 2, maxWorkersPerCluster: 0, idleTimeoutSeconds: 1800 },
+            gateway: { traefikImage: "docker.io/traefik:3.3.5", maxClustersPerUser: 2, maxWorkersPerCluster: 0, idleTimeoutSeconds: 1800 },
         });
     });
 
@@ -115,6 +120,7 @@ describe("config: dask.*", () => {
         });
         assert.ok(result.ok, problemsOf(result).join("\n"));
         assert.deepEqual(result.config.dask.gateway, {
+            traefikImage: "docker.io/traefik:3.3.5",
             maxClustersPerUser: 1,
             maxCoresPerCluster: 8,
             maxMemoryPerClusterBytes: 16 * 2 ** 30,
