@@ -7,6 +7,7 @@ import { CONFIG_KEYS, KEY_INDEX } from "./schema";
 import { nearestKey } from "./suggest";
 import { readHub } from "./sections/hub";
 import { readImages } from "./sections/images";
+import { readDask } from "./sections/dask";
 import { readClusterSource, readKubernetes } from "./sections/kubernetes";
 import { readOpenStack } from "./sections/openstack";
 import { readSingleuser } from "./sections/singleuser";
@@ -27,14 +28,22 @@ export type ParseResult = { ok: true; config: PlatformConfig } | { ok: false; pr
 
 export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
     const r = new ConfigReader(raw, opts.project, opts.makeSecret);
+    reportMisplacedKeys(r, raw, opts.project);
     reportUnknownKeys(r, raw);
     r.reportPlaintextSecrets(CONFIG_KEYS.filter((k) => k.secret).map((k) => k.key));
 
+    const before = r.problems.length;
     const topology = r.oneOf<Topology>("topology");
+    if (r.problems.length > before) {
+        // Every other check depends on the topology: report the unknown one alone (with the
+        // topology-independent problems above), not follow-on problems of a guessed fallback.
+        return { ok: false, problems: r.problems };
+    }
     const cluster = topology === "kubernetes" ? readClusterSource(r) : undefined;
     const hub = readHub(r, topology, opts.projectDir);
     const singleuser = readSingleuser(r);
     const images = readImages(r, topology, singleuser.image !== undefined);
+    const dask = readDask(r, raw, topology);
     const usesOpenStack = topology === "docker-vm" || cluster === "openstack";
     const openstack = usesOpenStack ? readOpenStack(r, topology, opts.env ?? {}) : undefined;
     const kubernetes = cluster ? readKubernetes(r, cluster, openstack?.networkCidr) : undefined;
@@ -71,6 +80,7 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         hub,
         singleuser,
         images,
+        dask,
     };
     let config: PlatformConfig;
     if (topology === "local") {
@@ -93,6 +103,23 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         throw new Error(`parseConfig: topology ${topology} without its sections and without a reported problem`);
     }
     return { ok: true, config: deepFreeze(config) };
+}
+
+/** Keys under a misspelt project namespace: name the key the operator meant. */
+function reportMisplacedKeys(r: ConfigReader, raw: RawConfig, project: string): void {
+    for (const fullKey of raw.misplacedKeys ?? []) {
+        const namespace = fullKey.slice(0, fullKey.indexOf(":"));
+        const key = fullKey.slice(namespace.length + 1);
+        const meant = KEY_INDEX.has(key)
+            ? `${project}:${key}`
+            : `${project}:${
+                  nearestKey(
+                      key,
+                      CONFIG_KEYS.map((k) => k.key),
+                  ) ?? key
+              }`;
+        r.foreign(`${fullKey}: unknown config namespace "${namespace}", so the setting would be ignored; did you mean ${meant}?`);
+    }
 }
 
 function reportUnknownKeys(r: ConfigReader, raw: RawConfig): void {

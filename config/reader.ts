@@ -11,6 +11,12 @@ export interface RawConfig {
     readonly values: Readonly<Record<string, string>>;
     /** Keys (without prefix) that were set with `pulumi config set --secret`. */
     readonly secretKeys: ReadonlySet<string>;
+    /**
+     * Fully qualified keys under a namespace that looks like a misspelling of the project's
+     * (`jupyterhub-platfrom:hub.port`): the engine hands them over, and ignoring them would
+     * silently drop the setting.
+     */
+    readonly misplacedKeys?: readonly string[];
 }
 
 export class ConfigReader {
@@ -32,6 +38,11 @@ export class ConfigReader {
         const shown = KEY_INDEX.get(key)?.secret ? "(secret value)" : JSON.stringify(value);
         const reason = why ? `${why}; ` : "";
         this.problems.push(`${this.fq(key)}: ${reason}got ${shown}; allowed: ${allowed}`);
+    }
+
+    /** Record a problem about a key outside the project's namespace, as given. */
+    foreign(message: string): void {
+        this.problems.push(message);
     }
 
     /** Record a problem that is about a key being absent or about a combination of keys. */

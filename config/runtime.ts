@@ -9,10 +9,25 @@
  */
 
 import { KEY_INDEX } from "./schema";
+import { editDistance } from "./suggest";
 
 export interface RuntimeConfig {
     values: Record<string, string>;
     secretKeys: Set<string>;
+    /** Fully qualified keys whose namespace is a near miss of the project's (see isNearMiss). */
+    misplacedKeys: string[];
+}
+
+/**
+ * A namespace close to the project's name but not it: a typo in the stack file
+ * (`jupyterhub-platfrom:`). Provider namespaces (`openstack:`, `kubernetes:`, `pulumi:` ...) are
+ * far from it and pass. (A key of this program under any other namespace, `jupyterhub:hub.port`,
+ * is caught too: see flattenRuntimeConfig.)
+ */
+export function isNearMiss(namespace: string, project: string): boolean {
+    return (
+        namespace !== project && editDistance(namespace.toLowerCase(), project.toLowerCase()) <= Math.max(2, Math.floor(project.length / 6))
+    );
 }
 
 function leaf(value: unknown): string {
@@ -54,8 +69,13 @@ export function flattenRuntimeConfig(
     const nested: Record<string, string> = {};
     const flat: Record<string, string> = {};
     const secrets = new Set<string>();
+    const misplacedKeys: string[] = [];
     for (const [fullKey, text] of Object.entries(all)) {
         if (!fullKey.startsWith(prefix)) {
+            const colon = fullKey.indexOf(":");
+            if (colon > 0 && (isNearMiss(fullKey.slice(0, colon), namespace) || KEY_INDEX.has(fullKey.slice(colon + 1)))) {
+                misplacedKeys.push(fullKey);
+            }
             continue;
         }
         const key = fullKey.slice(prefix.length);
@@ -67,5 +87,5 @@ export function flattenRuntimeConfig(
             keys.forEach((k) => secrets.add(k));
         }
     }
-    return { values: { ...nested, ...flat }, secretKeys: secrets };
+    return { values: { ...nested, ...flat }, secretKeys: secrets, misplacedKeys: misplacedKeys.sort() };
 }

@@ -137,6 +137,8 @@ export interface Profile {
     image?: string;
     memLimitBytes?: number;
     cpuLimit?: number;
+    memGuaranteeBytes?: number;
+    cpuGuarantee?: number;
     default: boolean;
 }
 
@@ -161,6 +163,28 @@ export interface SingleuserConfig {
     env: Readonly<Record<string, string>>;
     profiles: readonly Profile[];
     startTimeoutSeconds: number;
+}
+
+/** dask.*: Dask beside the hub. Sizes in bytes, CPU in cores. */
+export interface DaskConfig {
+    enabled: boolean;
+    /** Docker topologies: worker containers. */
+    workers: number;
+    worker: { memoryBytes: number; cpu: number };
+    scheduler: { memoryBytes: number; cpu: number };
+    /** Kubernetes: Dask Gateway's limits. */
+    gateway: {
+        /** traefik, the gateway's proxy. */
+        traefikImage: string;
+        /** 0: unlimited. */
+        maxClustersPerUser: number;
+        maxCoresPerCluster?: number;
+        maxMemoryPerClusterBytes?: number;
+        /** 0: unlimited. */
+        maxWorkersPerCluster: number;
+        /** 0: never. */
+        idleTimeoutSeconds: number;
+    };
 }
 
 export interface ImageBuildConfig {
@@ -255,6 +279,7 @@ interface CommonConfig {
     hub: HubConfig;
     singleuser: SingleuserConfig;
     images: ImagesConfig;
+    dask: DaskConfig;
 }
 
 /** `local`: the Docker engine on the machine running Pulumi. No cloud sections. */

@@ -9,6 +9,7 @@ import type { DockerTopologyConfig, SharedVolume } from "../../config/types";
 import { HUB_DOCUMENT_PATH, HUB_HOSTS, HUB_PATHS, HUB_PORTS, HUB_SQLITE_PATH, PROXY_TLS_DIR, proxyApiUrl } from "../hub/contract";
 import { renderHubDocument, serializeHubDocument } from "../hub/hubDocument";
 import type { HubSecretValues } from "../hub/secrets";
+import { dockerDaskBlock } from "./daskCluster";
 import {
     dockerNames,
     dockerSpawnerBlock,
@@ -79,6 +80,7 @@ export function dockerHubDocument(config: DockerTopologyConfig, singleuserImage:
             sqlitePath: HUB_SQLITE_PATH,
             logoFile,
             docker: dockerSpawnerBlock(config, hostHomes),
+            dask: dockerDaskBlock(config),
         }),
     );
 }

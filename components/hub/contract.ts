@@ -67,6 +67,8 @@ export const HUB_SECRET_ENV = {
     oauthClientSecret: "PLATFORM_OAUTH_CLIENT_SECRET",
     ldapSearchPassword: "PLATFORM_LDAP_SEARCH_PASSWORD",
     dbUrl: "PLATFORM_DB_URL",
+    /** kubernetes with dask.enabled: the token the hub registers for the dask-gateway service. */
+    daskGatewayApiToken: "PLATFORM_DASK_GATEWAY_API_TOKEN",
 } as const;
 
 export type HubSecretName = keyof typeof HUB_SECRET_ENV;

@@ -6,6 +6,7 @@
  */
 import type { AuthType, PlatformConfig, Topology } from "../../config/types";
 import { HUB_BIND_URL, SINGLEUSER_USER, hubConnectUrl } from "./contract";
+import type { DaskDocumentBlock } from "./dask";
 
 /** Bumped together with SCHEMA_VERSION in images/hub/jupyterhub_config.py. */
 export const HUB_DOCUMENT_SCHEMA_VERSION = 1;
@@ -71,6 +72,8 @@ export interface HubDocumentProfile {
     image?: string;
     memLimitBytes?: number;
     cpuLimit?: number;
+    memGuaranteeBytes?: number;
+    cpuGuarantee?: number;
 }
 
 export interface HubDocument {
@@ -137,6 +140,8 @@ export interface HubDocument {
     };
     docker: DockerSpawnerBlock | null;
     kubernetes: KubeSpawnerBlock | null;
+    /** Dask beside the hub (dask.enabled): user servers' Dask environment, the gateway service. */
+    dask: DaskDocumentBlock | null;
     cull: { enabled: boolean; timeoutSeconds: number; everySeconds: number; maxAgeSeconds: number };
     templates: { pageTitle: string; logoFile: string | null };
 }
@@ -154,6 +159,8 @@ export interface HubDocumentTarget {
     sqlitePath?: string;
     docker?: DockerSpawnerBlock;
     kubernetes?: KubeSpawnerBlock;
+    /** Set by the topology that runs Dask (dask.enabled). */
+    dask?: DaskDocumentBlock;
 }
 
 export function renderHubDocument(config: PlatformConfig, target: HubDocumentTarget): HubDocument {
@@ -167,6 +174,11 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
     const { hub, singleuser: su } = config;
     const auth = hub.auth;
     const sqlite = hub.db.type === "sqlite";
+    if (config.dask.enabled !== (target.dask !== undefined)) {
+        throw new Error(
+            `renderHubDocument: dask.enabled is ${config.dask.enabled} but the target ${target.dask ? "has" : "has no"} dask block`,
+        );
+    }
     if (sqlite && !target.sqlitePath) {
         throw new Error("renderHubDocument: a sqlite hub database needs target.sqlitePath");
     }
@@ -243,10 +255,13 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
                 ...(p.image !== undefined ? { image: p.image } : {}),
                 ...(p.memLimitBytes !== undefined ? { memLimitBytes: p.memLimitBytes } : {}),
                 ...(p.cpuLimit !== undefined ? { cpuLimit: p.cpuLimit } : {}),
+                ...(p.memGuaranteeBytes !== undefined ? { memGuaranteeBytes: p.memGuaranteeBytes } : {}),
+                ...(p.cpuGuarantee !== undefined ? { cpuGuarantee: p.cpuGuarantee } : {}),
             })),
         },
         docker: spawner === "docker" ? (target.docker as DockerSpawnerBlock) : null,
         kubernetes: spawner === "kubernetes" ? (target.kubernetes as KubeSpawnerBlock) : null,
+        dask: target.dask ? { env: { ...target.dask.env }, gateway: target.dask.gateway ? { ...target.dask.gateway } : null } : null,
         cull: {
             enabled: hub.cull.enabled,
             timeoutSeconds: hub.cull.timeoutSeconds,

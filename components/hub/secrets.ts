@@ -16,7 +16,7 @@ export type HubSecretValues<T = pulumi.Output<string>> = { cookieSecret: T; prox
 >;
 
 /** Lengths of the generated secrets (alphanumeric). */
-const GENERATED_LENGTH = { cookieSecret: 64, proxyToken: 64, cryptKey: 64, dummyPassword: 24 } as const;
+const GENERATED_LENGTH = { cookieSecret: 64, proxyToken: 64, cryptKey: 64, dummyPassword: 24, daskGatewayApiToken: 64 } as const;
 
 /**
  * Which secrets a config needs besides the always-present cookie secret, proxy token and crypt
@@ -29,6 +29,8 @@ export function requiredHubSecrets(config: PlatformConfig): HubSecretName[] {
     if (auth.oauth) needed.push("oauthClientSecret");
     if (auth.ldap?.searchUser) needed.push("ldapSearchPassword");
     if (config.hub.db.type === "external") needed.push("dbUrl");
+    // Dask Gateway is a hub service on Kubernetes (components/kubernetes/daskGateway); Docker runs no gateway.
+    if (config.topology === "kubernetes" && config.dask.enabled) needed.push("daskGatewayApiToken");
     return needed;
 }
 
@@ -60,6 +62,9 @@ export function hubSecrets(name: string, config: PlatformConfig, parent: pulumi.
     }
     if (needed.has("dbUrl") && config.hub.db.url) {
         values.dbUrl = pulumi.secret(config.hub.db.url);
+    }
+    if (needed.has("daskGatewayApiToken")) {
+        values.daskGatewayApiToken = generate("dask-gateway-api-token", GENERATED_LENGTH.daskGatewayApiToken);
     }
     return values;
 }

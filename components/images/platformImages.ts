@@ -46,6 +46,8 @@ export class PlatformImages extends pulumi.ComponentResource {
     readonly hubRef: pulumi.Output<string>;
     readonly proxyRef: pulumi.Output<string>;
     readonly singleuserRef: pulumi.Output<string>;
+    /** images/dask-gateway: Dask Gateway's server and controller (kubernetes with dask.enabled only). */
+    readonly daskGatewayRef?: pulumi.Output<string>;
     readonly tags: Record<string, string>;
     /** Path of the baked-in logo inside the hub image, when hub.logo is set. */
     readonly hubLogoFile?: string;
@@ -95,6 +97,21 @@ export class PlatformImages extends pulumi.ComponentResource {
             );
             this.singleuserRef = singleuser.ref;
             this.tags.singleuser = singleuser.tag;
+        }
+        if (config.topology === "kubernetes" && config.dask.enabled) {
+            const gateway = new BuiltImage(
+                `${name}-dask-gateway`,
+                {
+                    ...common,
+                    context: path.join(imagesDir, "dask-gateway"),
+                    repository: imageRepository(images, "dask-gateway"),
+                    // Built from the hub's base (Python and pip), like the proxy.
+                    buildArgs: proxyBuildArgs(images),
+                },
+                { parent: this },
+            );
+            this.daskGatewayRef = gateway.ref;
+            this.tags["dask-gateway"] = gateway.tag;
         }
         this.hubRef = hub.ref;
         this.proxyRef = proxy.ref;

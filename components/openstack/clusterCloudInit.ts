@@ -16,6 +16,9 @@ import {
     renderPrepareVolumeScript,
     type GlusterParams,
 } from "./scripts";
+import type { ClusterPkiFiles } from "../kubeadm/clusterPki";
+
+export type { ClusterPkiFiles };
 
 /** Where workers mount the Gluster volume; user homes are hostPath PVs below it. */
 export const WORKER_HOMES_MOUNT = "/mnt/homes";
@@ -27,17 +30,6 @@ export const STORAGE_ADMIN_MOUNT = "/mnt/homes-admin";
 /** TCP port of the socket-activated home/quota helper on storage nodes. */
 export const HOMES_HELPER_PORT = 24100;
 export const GLUSTER_VOLUME = "homes";
-
-export interface ClusterPkiFiles {
-    caCert: string;
-    caKey: string;
-    frontProxyCaCert: string;
-    frontProxyCaKey: string;
-    etcdCaCert: string;
-    etcdCaKey: string;
-    saKey: string;
-    saPub: string;
-}
 
 function file(path: string, content: string, permissions: string): YamlValue {
     return { path, content, permissions, owner: "root:root" };

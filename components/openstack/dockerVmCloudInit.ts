@@ -15,6 +15,7 @@ import {
     renderTlsEnv,
     type TlsEnvParams,
 } from "./scripts";
+import { NOBODY, SINGLEUSER_OWNER } from "../hub/contract";
 
 /** The login user of the Ubuntu cloud images; the Docker provider connects as this user. */
 export const ADMIN_USER = "ubuntu";
@@ -28,11 +29,11 @@ export const TLS_DIR = "/srv/jupyterhub/tls";
 export const TLS_CERT_PATH = `${TLS_DIR}/fullchain.pem`;
 export const TLS_KEY_PATH = `${TLS_DIR}/privkey.pem`;
 /** uid:gid of `jovyan:users` in the Jupyter images, owner of each home. */
-export const HOME_OWNER = "1000:100";
+export const HOME_OWNER = SINGLEUSER_OWNER;
 /** Fixed gid of the `docker` group (created before docker.io installs) so the hub can join it. */
 export const DOCKER_GID = 2375;
-/** The proxy image runs as nobody (65534): it must be able to read the key. */
-export const PROXY_KEY_OWNER = "65534:65534";
+/** The proxy image runs as nobody: it must be able to read the key. */
+export const PROXY_KEY_OWNER = `${NOBODY}:${NOBODY}`;
 
 export interface DockerVmUserDataParams {
     /** Cinder volume IDs; the VM waits for them by serial. */

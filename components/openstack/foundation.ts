@@ -4,17 +4,11 @@
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import type { OpenStackConfig, PlatformConfig } from "../../config/types";
+import { cleanName } from "../shared/names";
 
 /** Prefix of every OpenStack object name of a stack: `<project>-<stack>`, DNS-safe. */
 export function namePrefix(config: PlatformConfig): string {
-    return (
-        `${config.project}-${config.stack}`
-            .toLowerCase()
-            .replace(/[^a-z0-9-]+/g, "-")
-            .replace(/-+/g, "-")
-            .replace(/^-|-$/g, "")
-            .slice(0, 40) || "jupyterhub"
-    );
+    return cleanName(`${config.project}-${config.stack}`, "jupyterhub", 40);
 }
 
 /** The newest image with the configured name; a new upload replaces the VMs (never their data volumes). */

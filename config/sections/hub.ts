@@ -91,6 +91,14 @@ function readTls(r: ConfigReader, topology: Topology, domain: string | undefined
         r.need("hub.domain", `is required with hub.tls.mode ${mode}: certificates are issued for a DNS name`);
     }
     if (mode === "letsencrypt") {
+        if (domain !== undefined && parseIpv4(domain) !== undefined) {
+            r.bad(
+                "hub.domain",
+                domain,
+                "a DNS name such as hub.example.org with hub.tls.mode letsencrypt (or hub.tls.mode manual for an address)",
+                "Let's Encrypt does not issue certificates for IP addresses",
+            );
+        }
         if (topology === "local") {
             r.bad("hub.tls.mode", mode, "none or manual for topology local", "Let's Encrypt cannot reach a hub on 127.0.0.1");
         }

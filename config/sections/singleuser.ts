@@ -95,7 +95,7 @@ export function readSingleuser(r: ConfigReader): SingleuserConfig {
         gitBranch,
         postStartCommand: r.optStr("singleuser.postStartCommand"),
         env: readEnv(r),
-        profiles: readProfiles(r),
+        profiles: readProfiles(r, { memLimitBytes, cpuLimit, memGuaranteeBytes, cpuGuarantee }),
         startTimeoutSeconds: r.int("singleuser.startTimeout", 1, 86400, "a positive number of seconds up to 86400"),
     };
 }
@@ -137,10 +137,19 @@ function readEnv(r: ConfigReader): Record<string, string> {
     return env;
 }
 
-const PROFILE_FIELDS = ["slug", "name", "description", "image", "memory", "cpu", "default"];
-const PROFILE_ALLOWED = "entries `slug=<a-z0-9->;name=<text>[;description=..][;image=repo@sha256:..][;memory=2Gi][;cpu=1][;default=true]`";
+const PROFILE_FIELDS = ["slug", "name", "description", "image", "memory", "cpu", "memoryGuarantee", "cpuGuarantee", "default"];
+const PROFILE_ALLOWED =
+    "entries `slug=<a-z0-9->;name=<text>[;description=..][;image=repo@sha256:..][;memory=2Gi][;cpu=1][;memoryGuarantee=1Gi][;cpuGuarantee=0.5][;default=true]`";
 
-export function readProfiles(r: ConfigReader): Profile[] {
+/** The server-wide resources a profile inherits where it sets none of its own. */
+export interface ProfileDefaults {
+    memLimitBytes: number;
+    cpuLimit: number;
+    memGuaranteeBytes?: number;
+    cpuGuarantee?: number;
+}
+
+export function readProfiles(r: ConfigReader, defaults: ProfileDefaults): Profile[] {
     const key = "singleuser.profiles";
     const profiles: Profile[] = [];
     for (const item of r.list(key)) {
@@ -162,7 +171,7 @@ export function readProfiles(r: ConfigReader): Profile[] {
         if (!ok) {
             continue;
         }
-        const profile = profileFrom(r, key, item, fields);
+        const profile = profileFrom(r, key, item, fields, defaults);
         if (profile && profiles.some((p) => p.slug === profile.slug)) {
             r.bad(key, item, "a unique slug per profile", `slug "${profile.slug}" is used twice`);
         } else if (profile) {
@@ -179,7 +188,7 @@ export function readProfiles(r: ConfigReader): Profile[] {
     return profiles;
 }
 
-function profileFrom(r: ConfigReader, key: string, item: string, f: Map<string, string>): Profile | undefined {
+function profileFrom(r: ConfigReader, key: string, item: string, f: Map<string, string>, defaults: ProfileDefaults): Profile | undefined {
     const slug = f.get("slug");
     const name = f.get("name");
     const problems: string[] = [];
@@ -194,6 +203,28 @@ function profileFrom(r: ConfigReader, key: string, item: string, f: Map<string, 
     const cpu = f.get("cpu");
     const cpuLimit = cpu === undefined ? undefined : parseCpu(cpu);
     if (cpu !== undefined && (cpuLimit === undefined || cpuLimit <= 0)) problems.push(`cpu must be ${CPU_ALLOWED}`);
+    const memoryGuarantee = f.get("memoryGuarantee");
+    const memGuaranteeBytes = memoryGuarantee === undefined ? undefined : parseSize(memoryGuarantee);
+    if (memoryGuarantee !== undefined && memGuaranteeBytes === undefined) problems.push(`memoryGuarantee must be ${SIZE_ALLOWED}`);
+    const cpuGuaranteeText = f.get("cpuGuarantee");
+    const cpuGuarantee = cpuGuaranteeText === undefined ? undefined : parseCpu(cpuGuaranteeText);
+    if (cpuGuaranteeText !== undefined && (cpuGuarantee === undefined || cpuGuarantee <= 0))
+        problems.push(`cpuGuarantee must be ${CPU_ALLOWED}`);
+    // Each profile against the guarantees that apply to it: its own, else the server-wide ones.
+    const effMemLimit = memLimitBytes ?? defaults.memLimitBytes;
+    const effMemGuarantee = memGuaranteeBytes ?? defaults.memGuaranteeBytes;
+    if (effMemGuarantee !== undefined && effMemGuarantee > effMemLimit) {
+        problems.push(
+            `its memory guarantee ${memoryGuarantee ?? "(singleuser.memory.guarantee)"} = ${effMemGuarantee} bytes is above its memory limit ${memory ?? "(singleuser.memory.limit)"} = ${effMemLimit} bytes`,
+        );
+    }
+    const effCpuLimit = cpuLimit ?? defaults.cpuLimit;
+    const effCpuGuarantee = cpuGuarantee ?? defaults.cpuGuarantee;
+    if (effCpuGuarantee !== undefined && effCpuGuarantee > effCpuLimit) {
+        problems.push(
+            `its CPU guarantee ${cpuGuaranteeText ?? "(singleuser.cpu.guarantee)"} = ${effCpuGuarantee} is above its CPU limit ${cpu ?? "(singleuser.cpu.limit)"} = ${effCpuLimit}`,
+        );
+    }
     const def = f.get("default");
     if (def !== undefined && def !== "true" && def !== "false") problems.push("default must be true or false");
     if (problems.length > 0) {
@@ -207,6 +238,8 @@ function profileFrom(r: ConfigReader, key: string, item: string, f: Map<string, 
         image,
         memLimitBytes,
         cpuLimit,
+        ...(memGuaranteeBytes !== undefined ? { memGuaranteeBytes } : {}),
+        ...(cpuGuarantee !== undefined ? { cpuGuarantee } : {}),
         default: def === "true",
     };
 }

@@ -15,6 +15,7 @@ never holds a secret; secrets come from environment variables, or from files nam
     PLATFORM_DB_URL            external database URL (hub.dbUrl null in the document)
     PLATFORM_HOMES_TOKEN_FILE  kubernetes with kubernetes.homesProvisioner: the storage nodes'
                                home-helper token (Secret homes-provisioner), re-read per spawn
+    PLATFORM_DASK_GATEWAY_API_TOKEN  kubernetes with dask.enabled: the dask-gateway service's token
 
 Topology-specific parts are small: `spawner` picks DockerSpawner (local, docker-vm) or
 KubeSpawner (kubernetes); everything else is shared. Per-user homes with a quota (docker-vm:
@@ -227,6 +228,10 @@ if su.get("gitRepository"):
     # images/singleuser's start hook runs nbgitpuller with these on every start.
     environment["PLATFORM_GIT_REPOSITORY"] = su["gitRepository"]
     environment["PLATFORM_GIT_BRANCH"] = su.get("gitBranch") or "main"
+# Dask beside the hub (dask.enabled): the shared scheduler's address and dashboard link (Docker),
+# or Dask Gateway's addresses (Kubernetes). Set after singleuser.env: the platform's values win.
+dask = doc.get("dask") or {}
+environment.update(dask.get("env") or {})
 c.Spawner.environment = environment
 c.Spawner.default_url = su["defaultUrl"]
 c.Spawner.cmd = list(su.get("cmd") or ["jupyterhub-singleuser"])
@@ -304,6 +309,10 @@ if spawner == "docker":
                 spawner_.extra_host_config = {"memswap_limit": p["memLimitBytes"]}
             if p.get("cpuLimit"):
                 spawner_.cpu_limit = p["cpuLimit"]
+            if p.get("memGuaranteeBytes"):
+                spawner_.mem_guarantee = p["memGuaranteeBytes"]
+            if p.get("cpuGuarantee"):
+                spawner_.cpu_guarantee = p["cpuGuarantee"]
 
         c.DockerSpawner.options_form = _profile_form
         c.DockerSpawner.options_from_form = _profile_options
@@ -364,6 +373,10 @@ elif spawner == "kubernetes":
                 override["mem_limit"] = p["memLimitBytes"]
             if p.get("cpuLimit"):
                 override["cpu_limit"] = p["cpuLimit"]
+            if p.get("memGuaranteeBytes"):
+                override["mem_guarantee"] = p["memGuaranteeBytes"]
+            if p.get("cpuGuarantee"):
+                override["cpu_guarantee"] = p["cpuGuarantee"]
             overrides.append(
                 {
                     "slug": p["slug"],
@@ -424,5 +437,15 @@ if cull["enabled"]:
             "services": ["idle-culler"],
         }
     )
+gateway = dask.get("gateway")
+if gateway:
+    # Dask Gateway (kubernetes, dask.enabled): a hub service whose route /services/dask-gateway/
+    # reaches the gateway's traefik (cluster dashboards); users authenticate to it with their hub
+    # token. A user's clusters stop with their server (stopped or culled).
+    import platform_dask
+
+    services.append(platform_dask.gateway_service(gateway, secret("PLATFORM_DASK_GATEWAY_API_TOKEN")))
+    if gateway.get("stopClustersWithServer"):
+        c.Spawner.post_stop_hook = platform_dask.post_stop_hook(gateway["apiUrl"])
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles

@@ -68,6 +68,8 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
     readonly proxyPublicServiceName: pulumi.Output<string>;
     /** Secret; empty unless the authenticator is dummy. */
     readonly dummyPassword: pulumi.Output<string>;
+    /** Secret; the token the hub registered for the dask-gateway service (dask.enabled), else empty. */
+    readonly daskGatewayApiToken: pulumi.Output<string>;
     /** Every Kubernetes resource, by object `<kind>/<name>` (tests and dependents). */
     readonly resources: Record<string, pulumi.CustomResource>;
 
@@ -110,6 +112,7 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         this.hubServiceName = pulumi.output(ctx.names.hubService);
         this.proxyPublicServiceName = pulumi.output(ctx.names.proxyPublicService);
         this.dummyPassword = pulumi.secret(secrets.dummyPassword ?? "");
+        this.daskGatewayApiToken = pulumi.secret(secrets.daskGatewayApiToken ?? "");
         this.registerOutputs({
             publicUrl: this.publicUrl,
             hubServiceName: this.hubServiceName,

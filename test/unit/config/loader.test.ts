@@ -26,14 +26,14 @@ describe("loadStackConfig", () => {
     });
 
     it("throws one error listing every problem before any resource exists", async () => {
-        const mocks = await setup({ topology: "swarm", "singleuser.memory.limit": "2GB", "hub.auth.oauth.clientSecret": "plain" });
+        const mocks = await setup({ "hub.tls.mode": "acme", "singleuser.memory.limit": "2GB", "hub.auth.oauth.clientSecret": "plain" });
         assert.throws(
             () => loadStackConfig(),
             (e: unknown) =>
                 e instanceof ConfigValidationError &&
                 e.problems.length === 3 &&
                 /Invalid stack configuration \(3 problems\); nothing was created/.test(e.message) &&
-                e.message.includes('jupyterhub-platform:topology: unknown value; got "swarm"') &&
+                e.message.includes('jupyterhub-platform:hub.tls.mode: unknown value; got "acme"') &&
                 e.message.includes("jupyterhub-platform:hub.auth.oauth.clientSecret: is stored in plaintext"),
         );
         assert.equal(mocks.resources.length, 0);

@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { flattenRuntimeConfig } from "../../../config/runtime";
 
 const NS = "jupyterhub-platform";
@@ -45,5 +46,35 @@ describe("flattenRuntimeConfig", () => {
     it("does not reinterpret a declared string key whose value looks like JSON", () => {
         const { values } = flattenRuntimeConfig({ [`${NS}:singleuser.postStartCommand`]: '{"a":1}' }, [], NS);
         assert.deepEqual(values, { "singleuser.postStartCommand": '{"a":1}' });
+    });
+});
+
+describe("keys outside the project's namespace", () => {
+    it("reports a misspelt project namespace with the key that was meant, and leaves provider namespaces alone", async () => {
+        const { flattenRuntimeConfig } = await import("../../../config/runtime");
+        const { parseConfig } = await import("../../../config/parse");
+        const raw = flattenRuntimeConfig(
+            {
+                "jupyterhub-platfrom:hub.port": "9000",
+                "jupyterhub:hub.pageTitle": "Course hub",
+                "openstack:cloud": "site",
+                "kubernetes:context": "admin",
+                "pulumi:template": "x",
+            },
+            [],
+            "jupyterhub-platform",
+        );
+        assert.deepStrictEqual(raw.misplacedKeys, ["jupyterhub-platfrom:hub.port", "jupyterhub:hub.pageTitle"]);
+        const result = parseConfig(raw, {
+            project: "jupyterhub-platform",
+            stack: "unit",
+            makeSecret: (_k, v) => pulumi.secret(v),
+            projectDir: "/work/project",
+        });
+        assert.ok(!result.ok);
+        assert.deepStrictEqual(result.problems, [
+            'jupyterhub-platfrom:hub.port: unknown config namespace "jupyterhub-platfrom", so the setting would be ignored; did you mean jupyterhub-platform:hub.port?',
+            'jupyterhub:hub.pageTitle: unknown config namespace "jupyterhub", so the setting would be ignored; did you mean jupyterhub-platform:hub.pageTitle?',
+        ]);
     });
 });

@@ -788,6 +788,13 @@ const CASES: Case[] = [
         key: "kubernetes.schedulerImage",
         says: /allowed: an image reference/,
     },
+    {
+        name: "letsencrypt for an IP address",
+        base: DOCKER_VM,
+        set: { "hub.domain": "203.0.113.7", "hub.tls.mode": "letsencrypt", "hub.tls.contactEmail": "ops@example.org" },
+        key: "hub.domain",
+        says: /Let's Encrypt does not issue certificates for IP addresses; got "203.0.113.7"/,
+    },
     // keys
     {
         name: "misspelt key",
@@ -828,9 +835,59 @@ describe("config validation: bad inputs", () => {
 
     it("reports every problem of a stack at once", () => {
         const problems = problemsOf(
-            parse({ topology: "swarm", "hub.cull.timeout": "0", "singleuser.memory.limit": "2GB", "hub.domian": "x" }),
+            parse({ "hub.tls.mode": "acme", "hub.cull.timeout": "0", "singleuser.memory.limit": "2GB", "hub.domian": "x" }),
         );
         assert.equal(problems.length, 4, problems.join("\n"));
+    });
+
+    it("reports an unknown topology alone, without follow-on problems of a fallback topology", () => {
+        const problems = problemsOf(parse({ ...KUBERNETES, topology: "swarm", "kubernetes.calico.mode": "bgp", "hub.domian": "x" }));
+        assert.deepEqual(problems, [
+            "jupyterhub-platform:hub.domian: unknown key; did you mean jupyterhub-platform:hub.domain? (see docs/config-reference.md for every key)",
+            'jupyterhub-platform:topology: unknown value; got "swarm"; allowed: local | docker-vm | kubernetes',
+        ]);
+    });
+
+    it("names both keys and both values when CIDRs overlap", () => {
+        const problems = problemsOf(
+            parse({ ...KUBERNETES, "kubernetes.podCidr": "10.96.0.0/16", "kubernetes.serviceCidr": "10.96.0.0/12" }),
+        );
+        const p = problems.find((x) => x.includes("overlapping CIDRs"));
+        assert.ok(p, problems.join("\n"));
+        for (const text of ["kubernetes.serviceCidr", "10.96.0.0/12", "kubernetes.podCidr", "10.96.0.0/16"]) {
+            assert.ok(p.includes(text), `${text} missing from: ${p}`);
+        }
+    });
+
+    it("checks each profile's limits against its own guarantees, or the server-wide ones it inherits", () => {
+        const ok = parse({
+            "singleuser.memory.limit": "2G",
+            "singleuser.memory.guarantee": "1G",
+            "singleuser.profiles": list("slug=big;name=Big;memory=8G;memoryGuarantee=4G;cpu=2;cpuGuarantee=1"),
+        });
+        assert.ok(ok.ok, problemsOf(ok).join("\n"));
+        assert.equal(ok.config.singleuser.profiles[0].memGuaranteeBytes, 4e9);
+        assert.equal(ok.config.singleuser.profiles[0].cpuGuarantee, 1);
+        const own = problemsOf(parse({ "singleuser.profiles": list("slug=odd;name=Odd;memory=1G;memoryGuarantee=2G") }));
+        assert.match(
+            own.join("\n"),
+            /singleuser.profiles: its memory guarantee 2G = 2000000000 bytes is above its memory limit 1G = 1000000000 bytes/,
+        );
+        const inherited = problemsOf(
+            parse({
+                "singleuser.memory.limit": "4G",
+                "singleuser.memory.guarantee": "2G",
+                "singleuser.profiles": list("slug=small;name=Small;memory=1G"),
+            }),
+        );
+        assert.match(
+            inherited.join("\n"),
+            /its memory guarantee \(singleuser.memory.guarantee\) = 2000000000 bytes is above its memory limit 1G/,
+        );
+        const cpu = problemsOf(
+            parse({ "singleuser.cpu.guarantee": "1", "singleuser.cpu.limit": "2", "singleuser.profiles": list("slug=s;name=S;cpu=0.5") }),
+        );
+        assert.match(cpu.join("\n"), /its CPU guarantee \(singleuser.cpu.guarantee\) = 1 is above its CPU limit 0.5 = 0.5/);
     });
 
     it("never echoes a secret value", () => {

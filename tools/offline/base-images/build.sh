@@ -48,6 +48,18 @@ write_env() {
     log "base images: hub $1, single-user $2 (in $ENV_FILE)"
 }
 
+# Stand-ins carry the label org.jupyterhub-platform.stand-in. Earlier versions of this script
+# tagged them with the upstream names: move such a tag to the project's name (keeping the
+# image), so it is never taken for the upstream image.
+standin_label() { docker image inspect -f '{{index .Config.Labels "org.jupyterhub-platform.stand-in"}}' "$1" 2>/dev/null; }
+for upstream in "$UPSTREAM_HUB" "$UPSTREAM_SINGLEUSER"; do
+    if exists "$upstream" && [ -n "$(standin_label "$upstream")" ]; then
+        log "$upstream is a local stand-in under the upstream name; renaming it $(standin_of "$upstream")"
+        docker tag "$upstream" "$(standin_of "$upstream")"
+        docker rmi "$upstream" >/dev/null
+    fi
+done
+
 if [ "$FORCE" != 1 ] && exists "$UPSTREAM_HUB" && exists "$UPSTREAM_SINGLEUSER"; then
     write_env "$UPSTREAM_HUB" "$UPSTREAM_SINGLEUSER"
     exit 0

@@ -19,6 +19,7 @@ export const HUB_SECRET_KEYS: Record<HubSecretName, string> = {
     oauthClientSecret: "oauth-client-secret",
     ldapSearchPassword: "ldap-search-password",
     dbUrl: "db-url",
+    daskGatewayApiToken: "dask-gateway-api-token",
 };
 
 /** The secrets this config needs (cookie, proxy token, crypt key, plus auth / database ones). */

@@ -11,6 +11,8 @@
  *   which hands out instance credentials.
  * - ACME renewer (letsencrypt): reached by the proxy on its HTTP-01 port; talks to the proxy API,
  *   DNS, the ACME server and the API server.
+ * - Dask Gateway (dask.enabled): user servers and the proxy (the /services/dask-gateway/ route)
+ *   may also reach the gateway's traefik, which fronts its API and the users' schedulers.
  * Calico enforces them (Calico evaluates Service traffic after DNAT, so pod selectors cover
  * connections made through the hub and proxy-api Services).
  */
@@ -20,6 +22,7 @@ import { NETWORK_ACCESS, objectLabels, selectorLabels, type Component } from "..
 import { PORTS } from "../names";
 import type { NetworkPolicy } from "../objects";
 import { acmeEnabled } from "../proxy/tls";
+import { GATEWAY_PORTS, gatewayNames, gatewaySelector } from "../../daskGateway/names";
 import type * as k8s from "@pulumi/kubernetes";
 
 type Rule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
@@ -40,6 +43,15 @@ function pods(ctx: HubRenderContext, component: Component): Peer {
 /** Pods created by KubeSpawner: its component label plus the hub's common labels. */
 function userPods(ctx: HubRenderContext): Peer {
     return pods(ctx, "singleuser-server");
+}
+
+/** dask.enabled: the gateway's traefik (API, dashboards, and schedulers by TLS SNI), on its web port. */
+function daskGatewayEgress(ctx: HubRenderContext): Rule[] {
+    if (!ctx.config.dask.enabled) {
+        return [];
+    }
+    const traefik = { podSelector: { matchLabels: gatewaySelector(gatewayNames(ctx.kubernetes.namespace), "traefik") } };
+    return [{ to: [traefik], ports: [tcp(GATEWAY_PORTS.traefikWeb)] }];
 }
 
 function labelled(label: string): Peer {
@@ -116,6 +128,7 @@ export function proxyNetworkPolicy(ctx: HubRenderContext): NetworkPolicy {
             { to: [pods(ctx, "hub")], ports: [tcp(PORTS.hub)] },
             { to: [userPods(ctx)], ports: [tcp(PORTS.singleuser)] },
             ...(acmeEnabled(ctx) ? [{ to: [pods(ctx, "acme-renewer")], ports: [tcp(PORTS.acmeSolver)] }] : []),
+            ...daskGatewayEgress(ctx),
             dnsEgress(),
         ],
     });
@@ -126,6 +139,7 @@ export function singleuserNetworkPolicy(ctx: HubRenderContext): NetworkPolicy {
         ingress: [{ from: [labelled(NETWORK_ACCESS.singleuser)], ports: [tcp(PORTS.singleuser)] }],
         egress: [
             { to: [pods(ctx, "hub")], ports: [tcp(PORTS.hub)] },
+            ...daskGatewayEgress(ctx),
             dnsEgress(),
             { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: userEgressExceptions(ctx) } }] },
         ],
