@@ -164,7 +164,8 @@ import json, os, time
 from dask_gateway import Gateway
 from distributed import get_worker
 gateway = Gateway()
-cluster = gateway.new_cluster()
+# The cluster outlives this kernel (the test's kernels are deleted after each run): stopped explicitly below.
+cluster = gateway.new_cluster(shutdown_on_close=False)
 cluster.scale(2)
 client = cluster.get_client()
 client.wait_for_workers(2, timeout=420)
@@ -286,7 +287,7 @@ async function scenario(): Promise<void> {
     await step("a second cluster is refused (dask.gateway.maxClustersPerUser 1) with the gateway's message", async () => {
         const r = await kernelJson<{ error: string }>(
             token,
-            `import json\nfrom dask_gateway import Gateway\ntry:\n    Gateway().new_cluster()\n    print(json.dumps({"error": ""}))\nexcept Exception as e:\n    print(json.dumps({"error": str(e)}))`,
+            `import json\nfrom dask_gateway import Gateway\ntry:\n    c = Gateway().new_cluster(shutdown_on_close=False)\n    c.shutdown()\n    print(json.dumps({"error": ""}))\nexcept Exception as e:\n    print(json.dumps({"error": str(e)}))`,
             120_000,
         );
         if (!/already runs 1 Dask cluster/.test(r.error)) throw new Error(`second new_cluster(): ${JSON.stringify(r.error)}`);
@@ -294,6 +295,7 @@ async function scenario(): Promise<void> {
     });
 
     await step("stopping the cluster from the kernel removes its pods", async () => {
+        if (clusterPods(name).length === 0) throw new Error("no pod of the cluster was running before the stop");
         await executeInKernel(
             BASE,
             USER,
