@@ -8,6 +8,7 @@ import { nearestKey } from "./suggest";
 import { readBackup } from "./sections/backup";
 import { readHub } from "./sections/hub";
 import { readImages } from "./sections/images";
+import { readDask } from "./sections/dask";
 import { readClusterSource, readKubernetes } from "./sections/kubernetes";
 import { readOpenStack } from "./sections/openstack";
 import { readSingleuser } from "./sections/singleuser";
@@ -43,6 +44,7 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
     const hub = readHub(r, topology, opts.projectDir);
     const singleuser = readSingleuser(r);
     const images = readImages(r, topology, singleuser.image !== undefined);
+    const dask = readDask(r, raw, topology);
     const usesOpenStack = topology === "docker-vm" || cluster === "openstack";
     const openstack = usesOpenStack ? readOpenStack(r, topology, opts.env ?? {}) : undefined;
     const kubernetes = cluster ? readKubernetes(r, cluster, openstack?.networkCidr) : undefined;
@@ -84,6 +86,7 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         singleuser,
         images,
         ...(backup ? { backup } : {}),
+        dask,
     };
     let config: PlatformConfig;
     if (topology === "local") {

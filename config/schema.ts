@@ -229,6 +229,51 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     i("backup.keep.daily", 7, "Daily snapshots kept by `restic forget --prune` after each backup."),
     i("backup.keep.weekly", 4, "Weekly snapshots kept."),
     i("backup.keep.monthly", 6, "Monthly snapshots kept."),
+    // ── Dask ────────────────────────────────────────────────────────────────────────────────
+    b(
+        "dask.enabled",
+        false,
+        "Dask beside the hub: on local/docker-vm a shared scheduler and dask.workers worker containers on the hub's network (user servers get DASK_SCHEDULER_ADDRESS); on kubernetes Dask Gateway, a JupyterHub service where each user starts their own clusters.",
+    ),
+    i("dask.workers", 2, "Worker containers beside the scheduler (local, docker-vm)."),
+    s(
+        "dask.worker.memory",
+        "2G",
+        "Memory of one Dask worker: the container limit and the worker's memory_limit (local, docker-vm); the default worker size of gateway clusters (kubernetes).",
+    ),
+    s(
+        "dask.worker.cpu",
+        "1",
+        "CPU of one Dask worker, e.g. 1 or 500m: the container limit, threads = whole cores, at least 1 (local, docker-vm); worker cores of gateway clusters (kubernetes).",
+    ),
+    s("dask.scheduler.memory", "1G", "Memory limit of the Dask scheduler (a container, or each gateway cluster's scheduler pod)."),
+    s("dask.scheduler.cpu", "1", "CPU limit of the Dask scheduler (a container, or each gateway cluster's scheduler pod)."),
+    s(
+        "dask.gateway.traefikImage",
+        "docker.io/traefik:3.3.5",
+        "traefik image of Dask Gateway's proxy (kubernetes), the version the dask-gateway chart runs; pushed nowhere, so it must be pullable by the nodes.",
+    ),
+    i("dask.gateway.maxClustersPerUser", 2, "Gateway clusters one user may run at once (kubernetes); 0 means unlimited."),
+    s(
+        "dask.gateway.maxCoresPerCluster",
+        "",
+        "CPU cores one gateway cluster may hold, scheduler included (dask-gateway's cluster_max_cores; kubernetes); empty for unlimited.",
+    ),
+    s(
+        "dask.gateway.maxMemoryPerCluster",
+        "",
+        "Memory one gateway cluster may hold, scheduler included (dask-gateway's cluster_max_memory; kubernetes); empty for unlimited.",
+    ),
+    i(
+        "dask.gateway.maxWorkersPerCluster",
+        0,
+        "Workers one gateway cluster may have (dask-gateway's cluster_max_workers; kubernetes); 0 means unlimited.",
+    ),
+    i(
+        "dask.gateway.idleTimeout",
+        1800,
+        "Seconds before an idle gateway cluster is shut down (kubernetes); 0 never. A user's clusters also stop when their server stops or is culled.",
+    ),
 
     // ── OpenStack ───────────────────────────────────────────────────────────────────────────
     s("openstack.cloud", "", "Entry of clouds.yaml to use; alternatively set openstack.authUrl and credentials."),
@@ -299,7 +344,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     a(
         "kubernetes.gluster.helperHosts",
         [],
-        "Existing cluster with gluster homes: addresses of the storage nodes running the home helper (jhp-gluster-home); the volume must be mounted at /mnt/homes on every node.",
+        "Existing cluster with gluster homes: addresses of the storage nodes running the home helper (jhp-gluster-home); the volume must be mounted at /mnt/homes on every node, with its directory /.hub-db owned by the hub (10001:10001; jhp-gluster-form creates it).",
     ),
     secret("kubernetes.gluster.helperToken", "Existing cluster with gluster homes: the home helper's token."),
     e(

@@ -183,6 +183,28 @@ export interface SingleuserConfig {
     startTimeoutSeconds: number;
 }
 
+/** dask.*: Dask beside the hub. Sizes in bytes, CPU in cores. */
+export interface DaskConfig {
+    enabled: boolean;
+    /** Docker topologies: worker containers. */
+    workers: number;
+    worker: { memoryBytes: number; cpu: number };
+    scheduler: { memoryBytes: number; cpu: number };
+    /** Kubernetes: Dask Gateway's limits. */
+    gateway: {
+        /** traefik, the gateway's proxy. */
+        traefikImage: string;
+        /** 0: unlimited. */
+        maxClustersPerUser: number;
+        maxCoresPerCluster?: number;
+        maxMemoryPerClusterBytes?: number;
+        /** 0: unlimited. */
+        maxWorkersPerCluster: number;
+        /** 0: never. */
+        idleTimeoutSeconds: number;
+    };
+}
+
 export interface ImageBuildConfig {
     baseImage: string;
     aptPackages: readonly string[];
@@ -307,6 +329,7 @@ interface CommonConfig {
     images: ImagesConfig;
     /** Present when backup.enabled. */
     backup?: BackupConfig;
+    dask: DaskConfig;
 }
 
 /** `local`: the Docker engine on the machine running Pulumi. No cloud sections. */

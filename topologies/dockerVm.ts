@@ -11,6 +11,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerVmConfig } from "../config/types";
+import { DaskCluster } from "../components/docker/daskCluster";
 import { DockerHub } from "../components/docker/dockerHub";
 import { PlatformImages } from "../components/images/platformImages";
 import { DockerVm } from "../components/openstack/dockerVm";
@@ -79,6 +80,9 @@ export function deployDockerVm(config: DockerVmConfig): StackOutputs {
         hostHomes: { root: HOMES_ROOT, socket: HOMES_SOCKET },
     });
 
+    const dask = config.dask.enabled
+        ? new DaskCluster("dask", { config, provider: engine, image: images.singleuserRef, network: hub.networkName })
+        : undefined;
     return {
         ...infrastructure,
         url: hub.url,
@@ -92,5 +96,6 @@ export function deployDockerVm(config: DockerVmConfig): StackOutputs {
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
         ...(hub.backupContainerName ? { backupContainer: hub.backupContainerName } : {}),
+        ...(dask ? { daskSchedulerAddress: dask.schedulerAddress, daskWorkers: dask.workerContainerNames } : {}),
     };
 }

@@ -7,6 +7,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalConfig } from "../config/types";
+import { DaskCluster } from "../components/docker/daskCluster";
 import { DockerHub } from "../components/docker/dockerHub";
 import { registryAuthAddress } from "../components/images/buildContext";
 import { PlatformImages } from "../components/images/platformImages";
@@ -46,6 +47,10 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<u
         singleuserImage: images.singleuserRef,
         hubLogoFile: images.hubLogoFile,
     });
+    // Dask beside the hub: a scheduler and workers on the hub's network, from the single-user image.
+    const dask = config.dask.enabled
+        ? new DaskCluster("dask", { config, provider, image: images.singleuserRef, network: hub.networkName })
+        : undefined;
     return {
         url: hub.url,
         loginUser: hub.loginUser,
@@ -59,5 +64,6 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<u
         singleuserImage: images.singleuserRef,
         dockerHost: pulumi.output(dockerHost),
         ...(hub.backupContainerName ? { backupContainer: hub.backupContainerName } : {}),
+        ...(dask ? { daskSchedulerAddress: dask.schedulerAddress, daskWorkers: dask.workerContainerNames } : {}),
     };
 }

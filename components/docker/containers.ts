@@ -20,6 +20,7 @@ import {
 import { renderHubDocument, serializeHubDocument } from "../hub/hubDocument";
 import type { HubSecretValues } from "../hub/secrets";
 import { hubBackupStatusMount } from "./backup";
+import { dockerDaskBlock } from "./daskCluster";
 import {
     dockerNames,
     dockerSpawnerBlock,
@@ -99,6 +100,7 @@ export function dockerHubDocument(config: DockerTopologyConfig, singleuserImage:
             sqlitePath: HUB_SQLITE_PATH,
             logoFile,
             docker: dockerSpawnerBlock(config, hostHomes),
+            dask: dockerDaskBlock(config),
         }),
     );
 }

@@ -53,6 +53,13 @@ export const PROXY_TLS_DIR = "/etc/proxy-tls";
 
 /** Users of the images. */
 export const HUB_USER = { uid: 10001, gid: 10001 } as const;
+/** `uid:gid` owning the hub's database directory where no fsGroup applies (a hostPath on Gluster). */
+export const HUB_OWNER = `${HUB_USER.uid}:${HUB_USER.gid}`;
+/**
+ * The hub database's directory in the Gluster homes volume (`prod`): the storage side creates it
+ * owned by HUB_OWNER (jhp-gluster-form.sh); the PV `hub-db-<namespace>` points at it.
+ */
+export const HUB_DB_GLUSTER_DIR = ".hub-db";
 /** "nobody": the proxy image's user and every helper container's. */
 export const NOBODY = 65534;
 /** The docker-stacks contract the single-user image keeps: jovyan in group users. */
@@ -76,6 +83,8 @@ export const HUB_SECRET_ENV = {
     serviceTokens: "PLATFORM_SERVICE_TOKENS",
     /** backup.enabled: the API token of the hub service the backup runner uses. */
     backupToken: "PLATFORM_BACKUP_TOKEN",
+    /** kubernetes with dask.enabled: the token the hub registers for the dask-gateway service. */
+    daskGatewayApiToken: "PLATFORM_DASK_GATEWAY_API_TOKEN",
 } as const;
 
 export type HubSecretName = keyof typeof HUB_SECRET_ENV;

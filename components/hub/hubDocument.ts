@@ -6,6 +6,7 @@
  */
 import type { AuthType, PlatformConfig, Topology } from "../../config/types";
 import { BACKUP, HUB_BIND_URL, SINGLEUSER_USER, hubConnectUrl } from "./contract";
+import type { DaskDocumentBlock } from "./dask";
 
 /** Bumped together with SCHEMA_VERSION in images/hub/jupyterhub_config.py. */
 export const HUB_DOCUMENT_SCHEMA_VERSION = 1;
@@ -144,6 +145,8 @@ export interface HubDocument {
     };
     docker: DockerSpawnerBlock | null;
     kubernetes: KubeSpawnerBlock | null;
+    /** Dask beside the hub (dask.enabled): user servers' Dask environment, the gateway service. */
+    dask: DaskDocumentBlock | null;
     cull: { enabled: boolean; timeoutSeconds: number; everySeconds: number; maxAgeSeconds: number };
     /** backup.enabled: the runner's hub service and the status file behind the admin banner. */
     backup: { serviceName: string; statusFile: string; maxAgeSeconds: number } | null;
@@ -163,6 +166,8 @@ export interface HubDocumentTarget {
     sqlitePath?: string;
     docker?: DockerSpawnerBlock;
     kubernetes?: KubeSpawnerBlock;
+    /** Set by the topology that runs Dask (dask.enabled). */
+    dask?: DaskDocumentBlock;
 }
 
 export function renderHubDocument(config: PlatformConfig, target: HubDocumentTarget): HubDocument {
@@ -176,6 +181,11 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
     const { hub, singleuser: su } = config;
     const auth = hub.auth;
     const sqlite = hub.db.type === "sqlite";
+    if (config.dask.enabled !== (target.dask !== undefined)) {
+        throw new Error(
+            `renderHubDocument: dask.enabled is ${config.dask.enabled} but the target ${target.dask ? "has" : "has no"} dask block`,
+        );
+    }
     if (sqlite && !target.sqlitePath) {
         throw new Error("renderHubDocument: a sqlite hub database needs target.sqlitePath");
     }
@@ -261,6 +271,7 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
         },
         docker: spawner === "docker" ? (target.docker as DockerSpawnerBlock) : null,
         kubernetes: spawner === "kubernetes" ? (target.kubernetes as KubeSpawnerBlock) : null,
+        dask: target.dask ? { env: { ...target.dask.env }, gateway: target.dask.gateway ? { ...target.dask.gateway } : null } : null,
         cull: {
             enabled: hub.cull.enabled,
             timeoutSeconds: hub.cull.timeoutSeconds,

@@ -16,7 +16,14 @@ export type HubSecretValues<T = pulumi.Output<string>> = { cookieSecret: T; prox
 >;
 
 /** Lengths of the generated secrets (alphanumeric). */
-const GENERATED_LENGTH = { cookieSecret: 64, proxyToken: 64, cryptKey: 64, dummyPassword: 24, backupToken: 64 } as const;
+const GENERATED_LENGTH = {
+    cookieSecret: 64,
+    proxyToken: 64,
+    cryptKey: 64,
+    dummyPassword: 24,
+    backupToken: 64,
+    daskGatewayApiToken: 64,
+} as const;
 
 /**
  * Which secrets a config needs besides the always-present cookie secret, proxy token and crypt
@@ -31,6 +38,8 @@ export function requiredHubSecrets(config: PlatformConfig): HubSecretName[] {
     if (config.hub.db.type === "external") needed.push("dbUrl");
     if (config.hub.services.length > 0) needed.push("serviceTokens");
     if (config.backup) needed.push("backupToken");
+    // Dask Gateway is a hub service on Kubernetes (components/kubernetes/daskGateway); Docker runs no gateway.
+    if (config.topology === "kubernetes" && config.dask.enabled) needed.push("daskGatewayApiToken");
     return needed;
 }
 
@@ -69,6 +78,9 @@ export function hubSecrets(name: string, config: PlatformConfig, parent: pulumi.
     if (needed.has("backupToken")) {
         // Internal: only the hub and the backup runner know it; never an output.
         values.backupToken = generate("backup-token", GENERATED_LENGTH.backupToken);
+    }
+    if (needed.has("daskGatewayApiToken")) {
+        values.daskGatewayApiToken = generate("dask-gateway-api-token", GENERATED_LENGTH.daskGatewayApiToken);
     }
     return values;
 }

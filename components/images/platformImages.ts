@@ -56,6 +56,8 @@ export class PlatformImages extends pulumi.ComponentResource {
     readonly singleuserRef: pulumi.Output<string>;
     /** images/acme-renewer (certbot): only for hub.tls.mode letsencrypt on Kubernetes. */
     readonly renewerRef?: pulumi.Output<string>;
+    /** images/dask-gateway: Dask Gateway's server and controller (kubernetes with dask.enabled only). */
+    readonly daskGatewayRef?: pulumi.Output<string>;
     readonly tags: Record<string, string>;
     /** Path of the baked-in logo inside the hub image, when hub.logo is set. */
     readonly hubLogoFile?: string;
@@ -121,6 +123,21 @@ export class PlatformImages extends pulumi.ComponentResource {
             this.renewerRef = renewer.ref;
             this.tags.renewer = renewer.tag;
         }
+        if (config.topology === "kubernetes" && config.dask.enabled) {
+            const gateway = new BuiltImage(
+                `${name}-dask-gateway`,
+                {
+                    ...common,
+                    context: path.join(imagesDir, "dask-gateway"),
+                    repository: imageRepository(images, "dask-gateway"),
+                    // Built from the hub's base (Python and pip), like the proxy.
+                    buildArgs: proxyBuildArgs(images),
+                },
+                { parent: this },
+            );
+            this.daskGatewayRef = gateway.ref;
+            this.tags["dask-gateway"] = gateway.tag;
+        }
         this.hubRef = hub.ref;
         this.proxyRef = proxy.ref;
         this.hubLogoFile = logo ? hubLogoTarget(logo).imagePath : undefined;
@@ -129,6 +146,7 @@ export class PlatformImages extends pulumi.ComponentResource {
             proxyRef: this.proxyRef,
             singleuserRef: this.singleuserRef,
             renewerRef: this.renewerRef,
+            daskGatewayRef: this.daskGatewayRef,
         });
     }
 }

@@ -18,6 +18,7 @@ never holds a secret; secrets come from environment variables, or from files nam
     PLATFORM_BACKUP_TOKEN      with backups on: the API token of the `platform-backup` service
     PLATFORM_HOMES_TOKEN_FILE  kubernetes with kubernetes.homesProvisioner: the storage nodes'
                                home-helper token (Secret homes-provisioner), re-read per spawn
+    PLATFORM_DASK_GATEWAY_API_TOKEN  kubernetes with dask.enabled: the dask-gateway service's token
 
 Topology-specific parts are small: `spawner` picks DockerSpawner (local, docker-vm) or
 KubeSpawner (kubernetes); everything else is shared. Per-user homes with a quota (docker-vm:
@@ -237,6 +238,10 @@ if su.get("gitRepository"):
     # images/singleuser's start hook runs nbgitpuller with these on every start.
     environment["PLATFORM_GIT_REPOSITORY"] = su["gitRepository"]
     environment["PLATFORM_GIT_BRANCH"] = su.get("gitBranch") or "main"
+# Dask beside the hub (dask.enabled): the shared scheduler's address and dashboard link (Docker),
+# or Dask Gateway's addresses (Kubernetes). Set after singleuser.env: the platform's values win.
+dask = doc.get("dask") or {}
+environment.update(dask.get("env") or {})
 c.Spawner.environment = environment
 c.Spawner.default_url = su["defaultUrl"]
 c.Spawner.cmd = list(su.get("cmd") or ["jupyterhub-singleuser"])
@@ -495,5 +500,15 @@ if backup:
 
     c.JupyterHub.template_vars["platform_backup_warning"] = _backup_warning
 
+gateway = dask.get("gateway")
+if gateway:
+    # Dask Gateway (kubernetes, dask.enabled): a hub service whose route /services/dask-gateway/
+    # reaches the gateway's traefik (cluster dashboards); users authenticate to it with their hub
+    # token. A user's clusters stop with their server (stopped or culled).
+    import platform_dask
+
+    services.append(platform_dask.gateway_service(gateway, secret("PLATFORM_DASK_GATEWAY_API_TOKEN")))
+    if gateway.get("stopClustersWithServer"):
+        c.Spawner.post_stop_hook = platform_dask.post_stop_hook(gateway["apiUrl"])
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles

@@ -10,7 +10,8 @@
 # runc; Debian's CNI plugins (bridge + host-local + portmap); in-cluster CoreDNS and
 # local-path-provisioner (the default StorageClass), both built here from their Go modules.
 # Images are built locally (images.sh) under the project's own name and copied from Docker into
-# containerd; nothing is pulled.
+# containerd; nothing is pulled, except from the loopback registries JHP_CLUSTER_REGISTRIES names
+# (host:port, plain HTTP; e.g. the e2e test's docker-registry on 127.0.0.1).
 #
 # NOT real here: NetworkPolicies are accepted by the API server but NOT ENFORCED — the bridge CNI
 # plugin has no policy engine and Calico cannot be built on this machine.
@@ -122,9 +123,22 @@ restart_if_changed() { # DAEMON TEMPLATE
     fi
 }
 install_config containerd.toml "$CTRD_DIR/config.toml"
-for registry in docker.io registry.k8s.io quay.io ghcr.io; do
+# containerd reads certs.d/<host>/hosts.toml at each pull: no restart when these change.
+for registry in $CLOSED_REGISTRIES; do
     mkdir -p "$CTRD_DIR/certs.d/$registry"
     install_config registry-hosts.toml "$CTRD_DIR/certs.d/$registry/hosts.toml"
+done
+for REGISTRY in $REGISTRIES; do
+    [[ "$REGISTRY" =~ ^(127\.[0-9]+\.[0-9]+\.[0-9]+|localhost):[0-9]+$ ]] ||
+        die "JHP_CLUSTER_REGISTRIES: $REGISTRY is not a loopback host:port (e.g. 127.0.0.1:15100)"
+    mkdir -p "$CTRD_DIR/certs.d/$REGISTRY"
+    install_config registry-http-hosts.toml "$CTRD_DIR/certs.d/$REGISTRY/hosts.toml"
+    log "containerd pulls from $REGISTRY over plain HTTP"
+done
+# A registry of an earlier up that is no longer listed: back to the default (https, fails).
+for dir in "$CTRD_DIR"/certs.d/*/; do
+    registry="$(basename "$dir")"
+    [[ " $CLOSED_REGISTRIES $REGISTRIES " == *" $registry "* ]] || rm -rf "$dir"
 done
 install_config cni.conflist "$CNI_CONF_DIR/10-$CNI_NETWORK.conflist"
 install_config kubelet.yaml "$KUBELET_DIR/config.yaml"
@@ -214,5 +228,6 @@ Local cluster up: node $NODE_NAME Ready after $T_NODE, CoreDNS Ready after $T_DN
   NodePort and externalIPs Services answer from this host at $NODE_IP, e.g. curl http://$NODE_IP:<nodePort>/
   Default StorageClass: $STORAGE_CLASS (volumes under $STORAGE_DIR). NetworkPolicies are not enforced.
   Images: $PAUSE_IMAGE (sandbox), $SCHEDULER_IMAGE, $COREDNS_IMAGE, $LPP_IMAGE, $BUSYBOX_IMAGE
+  Registries pulled from over plain HTTP (JHP_CLUSTER_REGISTRIES): ${REGISTRIES:-none}
   npm run cluster:down                # stop it all and restore the machine
 EOF

@@ -10,6 +10,7 @@ import { registryAuthAddress } from "../../components/images/buildContext";
 import { PlatformImages } from "../../components/images/platformImages";
 import { HOMES_STORAGE_CLASS, HomesStorage } from "../../components/kubernetes/homesStorage";
 import { HubOnKubernetes, resourceNames } from "../../components/kubernetes/jupyterhub";
+import { DaskGateway } from "../../components/kubernetes/daskGateway/daskGateway";
 import { HOMES_HELPER_PORT } from "../../components/openstack/clusterCloudInit";
 import type { StackOutputs } from "../index";
 import type { ClusterTarget } from "./cluster";
@@ -60,6 +61,28 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         { dependsOn: [homes] },
     );
 
+    // Dask Gateway beside the hub (dask.enabled): a hub service; users' clusters run the single-user image.
+    if (config.dask.enabled) {
+        if (!images.daskGatewayRef) {
+            throw new Error("dask.enabled on kubernetes: PlatformImages built no dask-gateway image");
+        }
+        new DaskGateway(
+            "dask-gateway",
+            {
+                config,
+                provider: cluster.provider,
+                namespace: homes.namespace,
+                gatewayImage: images.daskGatewayRef,
+                traefikImage: config.dask.gateway.traefikImage,
+                singleuserImage: images.singleuserRef,
+                apiToken: hub.daskGatewayApiToken,
+                // images.registry is required on kubernetes: the hub's pull secret serves the gateway's images too.
+                imagePullSecrets: config.images.registry ? [resourceNames(kube.namespace).imagePullSecret] : [],
+            },
+            { dependsOn: [homes] },
+        );
+    }
+
     return {
         url: hub.publicUrl,
         loginPassword: hub.dummyPassword,
@@ -67,6 +90,7 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         singleuserImage: images.singleuserRef,
         proxyImage: images.proxyRef,
         ...(images.renewerRef ? { renewerImage: images.renewerRef } : {}),
+        ...(images.daskGatewayRef ? { daskGatewayImage: images.daskGatewayRef } : {}),
         namespace: homes.namespace,
         proxyPublicService: hub.proxyPublicServiceName,
         // npm run backup makes a Job from it (scripts/ops/ops.ts).

@@ -19,6 +19,9 @@ import type { KubernetesObject } from "./objects";
 import type { TlsPair } from "./proxy/tls";
 import { renderHubObjects, WORKLOAD_KINDS } from "./renderHub";
 
+/** How long `pulumi up` waits for the image puller to have the images on every node. */
+export const PULLER_TIMEOUT = "20m";
+
 export interface HubOnKubernetesArgs {
     config: KubernetesTopologyConfig;
     /** The cluster's explicit provider (never the ambient kubeconfig). */
@@ -67,6 +70,8 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
     readonly proxyPublicServiceName: pulumi.Output<string>;
     /** Secret; empty unless the authenticator is dummy. */
     readonly dummyPassword: pulumi.Output<string>;
+    /** Secret; the token the hub registered for the dask-gateway service (dask.enabled), else empty. */
+    readonly daskGatewayApiToken: pulumi.Output<string>;
     /** Every Kubernetes resource, by object `<kind>/<name>` (tests and dependents). */
     readonly resources: Record<string, pulumi.CustomResource>;
 
@@ -110,6 +115,7 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         this.hubServiceName = pulumi.output(ctx.names.hubService);
         this.proxyPublicServiceName = pulumi.output(ctx.names.proxyPublicService);
         this.dummyPassword = pulumi.secret(secrets.dummyPassword ?? "");
+        this.daskGatewayApiToken = pulumi.secret(secrets.daskGatewayApiToken ?? "");
         this.registerOutputs({
             publicUrl: this.publicUrl,
             hubServiceName: this.hubServiceName,
@@ -156,8 +162,11 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         objects: KubernetesObject[],
     ): Record<string, pulumi.CustomResource> {
         const created: Record<string, pulumi.CustomResource> = {};
+        const hubDeployment = objects.find((o) => o.kind === "Deployment" && o.metadata.name === ctx.names.hubDeployment);
         // Pods start only once their identity, configuration, storage and policies exist.
         const foundation: pulumi.CustomResource[] = [];
+        // The hub restarts with a new single-user image only once the puller has it on every node.
+        const beforeHub: pulumi.CustomResource[] = [];
         // Retained, not protected: `pulumi destroy` (to rebuild) succeeds and leaves the claim, and
         // the next `up` applies onto it (server-side apply) with the hub's database inside.
         const keepData = ctx.config.retainOnDestroy ? { retainOnDelete: true } : {};
@@ -168,17 +177,24 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
             const opts: pulumi.CustomResourceOptions = {
                 parent: this,
                 provider,
-                ...(workload ? { dependsOn: [...foundation] } : {}),
+                ...(workload ? { dependsOn: [...foundation, ...(obj === hubDeployment ? beforeHub : [])] } : {}),
                 // The hub database outlives the stack unless the operator opts out.
                 ...(obj.kind === "PersistentVolumeClaim" ? keepData : {}),
                 // The ACME renewer owns the certificate once issued and certbot's state; Pulumi
                 // only seeds them.
                 ...(obj.kind === "Secret" && renewerOwned.includes(obj.metadata.name) ? { ignoreChanges: ["data", "stringData"] } : {}),
             };
+            if (obj.kind === "DaemonSet" && obj.metadata.name === ctx.names.imagePuller) {
+                // The first pull of a large image onto every node may outlast the 10-minute default.
+                opts.customTimeouts = { create: PULLER_TIMEOUT, update: PULLER_TIMEOUT };
+            }
             const resource = kubernetesResource(`${name}-${role}`, obj, opts);
             created[`${obj.kind}/${obj.metadata.name}`] = resource;
             if (!workload && obj.kind !== "Service") {
                 foundation.push(resource);
+            }
+            if (obj.kind === "DaemonSet" && obj.metadata.name === ctx.names.imagePuller) {
+                beforeHub.push(resource);
             }
         }
         return created;

@@ -48,8 +48,8 @@ export function userPodLabels(names: ResourceNames): Record<string, string> {
 }
 
 /**
- * Tells the Pulumi Kubernetes provider not to wait for a workload to become ready: placeholders
- * stay Pending by design whenever users fill the cluster, and the puller's first pull of a large
- * image on every node can outlast `pulumi up`'s patience without anything being wrong.
+ * Tells the Pulumi Kubernetes provider not to wait for an object to become ready: placeholders
+ * stay Pending by design whenever users fill the cluster, and the hub database claim may be
+ * Pending (WaitForFirstConsumer) or already Bound (retained from an earlier stack).
  */
 export const SKIP_AWAIT = { "pulumi.com/skipAwait": "true" } as const;

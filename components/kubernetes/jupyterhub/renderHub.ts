@@ -77,9 +77,10 @@ const ORDER: readonly KubernetesObject["kind"][] = [
     "PersistentVolumeClaim",
     "NetworkPolicy",
     "Service",
+    // Before the Deployments: the hub Deployment depends on the image puller (hubOnKubernetes.ts).
+    "DaemonSet",
     "Deployment",
     "StatefulSet",
-    "DaemonSet",
     "CronJob",
 ];
 

@@ -13,7 +13,7 @@
  * bounds the run. `npm run e2e:backup` (run.sh) prepares the toolchain, images and SeaweedFS.
  */
 import { randomBytes } from "crypto";
-import { Session, baseImageConfig, docker, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "../local/lib";
+import { Session, baseImageConfig, docker, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "../common/lib";
 import { dockerSpawnerEscape } from "../../../components/docker/render";
 
 const STACK = process.env.E2E_STACK ?? "e2e-backup";

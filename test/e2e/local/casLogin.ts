@@ -12,7 +12,7 @@ import * as path from "path";
 import { dockerSpawnerBlock } from "../../../components/docker/render";
 import { renderHubDocument, serializeHubDocument } from "../../../components/hub/hubDocument";
 import { platformConfig } from "../../unit/fixtures/config";
-import { docker, waitFor } from "./lib";
+import { docker, waitFor } from "../common/lib";
 
 const NET = "jupyterhub-e2e-cas-net";
 const NAMES = { hub: "jupyterhub-e2e-cas-hub", proxy: "jupyterhub-e2e-cas-proxy", cas: "jupyterhub-e2e-cas-server" };

@@ -14,7 +14,8 @@ import { dockerSpawnerEscape } from "../../../components/docker/render";
 import { checkCasLogin } from "./casLogin";
 import { checkHubConfig } from "./hubConfig";
 import { checkProxyTls } from "./proxyTls";
-import { checkRegistryStack, startRegistry } from "./registry";
+import { startRegistry } from "../common/registry";
+import { checkRegistryStack } from "./registry";
 import {
     PROJECT_DIR,
     Session,
@@ -28,7 +29,7 @@ import {
     stackOutputs,
     tail,
     waitFor,
-} from "./lib";
+} from "../common/lib";
 
 const STACK = process.env.E2E_STACK ?? "e2e-local";
 const PORT = Number(process.env.E2E_PORT ?? 18000);

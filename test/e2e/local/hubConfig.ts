@@ -14,7 +14,7 @@ import { hubDocumentJson } from "../../../components/kubernetes/jupyterhub/hub/d
 import { config as k8sConfig, NO_CAS } from "../../unit/components/kubernetes/jupyterhub/fixtures";
 import type { PlatformConfig } from "../../../config/types";
 import { platformConfig } from "../../unit/fixtures/config";
-import { docker } from "./lib";
+import { docker } from "../common/lib";
 
 interface Variant {
     name: string;

@@ -12,7 +12,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_DIR, Session, baseImageConfig, docker, hubHealthy, run, tail, waitFor } from "../local/lib";
+import { PROJECT_DIR, Session, baseImageConfig, docker, hubHealthy, run, tail, waitFor } from "../common/lib";
 import { dockerSpawnerEscape } from "../../../components/docker/render";
 
 const STACK = process.env.E2E_STACK ?? "e2e-upgrade";

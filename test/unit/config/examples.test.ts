@@ -23,6 +23,17 @@ describe("example stacks", () => {
         assert.equal(result.ok && result.config.hub.publicUrl, "http://127.0.0.1:8000");
     });
 
+    it("local-dask is valid as committed: a scheduler and two 1G/1-CPU workers beside the hub", () => {
+        const result = parse(stackValues("local-dask"), []);
+        assert.ok(result.ok, problemsOf(result).join("\n"));
+        const { dask, hub } = result.config;
+        assert.equal(hub.publicUrl, "http://127.0.0.1:8010");
+        assert.deepEqual(
+            { enabled: dask.enabled, workers: dask.workers, worker: dask.worker, scheduler: dask.scheduler },
+            { enabled: true, workers: 2, worker: { memoryBytes: 1e9, cpu: 1 }, scheduler: { memoryBytes: 1e9, cpu: 1 } },
+        );
+    });
+
     for (const [stack, secretKey] of [
         ["dev", "hub.auth.oauth.clientSecret"],
         ["prod", "images.registry.password"],

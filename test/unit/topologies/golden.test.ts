@@ -26,6 +26,7 @@ const UPDATE = process.env.UPDATE_GOLDEN === "1";
 /** Secrets of the example stacks: their plaintext placeholders, treated as set with --secret. */
 const EXAMPLE_SECRETS: Record<string, string[]> = {
     local: [],
+    "local-dask": [],
     dev: ["hub.auth.oauth.clientSecret"],
     prod: ["images.registry.password"],
 };

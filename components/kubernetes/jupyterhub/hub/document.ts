@@ -12,6 +12,8 @@ import type { HubRenderContext } from "../context";
 import { pullSecretEnabled } from "../imagePullSecret";
 import { userPodLabels } from "../labels";
 import { placeholdersEnabled } from "../scheduling/priorityClasses";
+import { gatewayNames } from "../../daskGateway/names";
+import { gatewayDaskBlock } from "../../daskGateway/render";
 
 /** KubeSpawner's claim per user (zero-to-jupyterhub's name); the Gluster PVs are pre-bound to it. */
 export const HOME_PVC_TEMPLATE = "claim-{username}";
@@ -48,6 +50,7 @@ export function hubDocumentJson(ctx: HubRenderContext, singleuserImage: string):
             sqlitePath: HUB_SQLITE_PATH,
             logoFile: ctx.logoFile,
             kubernetes: kubeSpawnerBlock(ctx),
+            ...(ctx.config.dask.enabled ? { dask: gatewayDaskBlock(gatewayNames(ctx.kubernetes.namespace)) } : {}),
         }),
     );
 }

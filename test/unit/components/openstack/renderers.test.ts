@@ -49,6 +49,8 @@ const gluster = {
     quotaBytes: 1e9,
     adminMount: "/mnt/homes-admin",
     owner: "1000:100",
+    hubDbDir: ".hub-db",
+    hubDbOwner: "10001:10001",
 };
 
 describe("shell script renderers", () => {
@@ -112,6 +114,10 @@ describe("shell script renderers", () => {
         assert.match(s, /volume create "\$VOLUME" "\$\{layout\[@\]\}" "\$\{bricks\[@\]\}"/);
         assert.match(s, /volume quota "\$VOLUME" enable/);
         assert.match(renderGlusterEnv(gluster), /^PEERS='10.20.0.5 10.20.0.6 10.20.0.7'$/m);
+        // The form script creates the hub database directory with the hub's owner (found on the
+        // real cluster: a root-owned hostPath directory crash-looped the hub).
+        assert.match(renderGlusterEnv(gluster), /^HUB_DB_DIR=\.hub-db$/m);
+        assert.match(renderGlusterEnv(gluster), /^HUB_DB_OWNER=10001:10001$/m);
     });
     it("kube bootstrap pins the version of kube.env and uses the minor's package repository", () => {
         const s = renderKubeBootstrapScript();

@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync } from "child_process";
 import * as http from "http";
+import * as https from "https";
 import * as path from "path";
 import WebSocket from "ws";
 
@@ -78,82 +79,74 @@ export function tail(text: string, secrets: string[] = [], n = 1500): string {
     return t;
 }
 
-/**
- * One HTTP request with node:http, answered as a fetch Response (redirects are not followed). A
- * new connection each time (agent: false): a kept-alive socket the proxy or a server has just
- * closed answers "socket hang up".
- */
-function plainRequest(
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    body: string | undefined,
-    timeoutMs: number,
-): Promise<Response> {
-    return new Promise((resolve, reject) => {
-        const req = http.request(
-            url,
-            {
-                method,
-                agent: false,
-                headers: { ...headers, ...(body !== undefined ? { "content-length": String(Buffer.byteLength(body)) } : {}) },
-            },
-            (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c: Buffer) => chunks.push(c));
-                res.on("end", () => {
-                    const h = new Headers();
-                    for (const [k, v] of Object.entries(res.headers)) {
-                        for (const value of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, value);
-                    }
-                    const status = res.statusCode ?? 0;
-                    // Response refuses a body with 204/304.
-                    const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
-                    resolve(new Response(payload, { status, headers: h }));
-                });
-            },
-        );
-        req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms: ${method} ${url.href}`)));
-        req.on("error", reject);
-        req.end(body);
-    });
-}
-
 /** A browser-like HTTP session: keeps cookies, does not follow redirects. */
 export class Session {
     readonly cookies = new Map<string, string>();
 
     constructor(readonly base: string) {}
 
+    /**
+     * One request through node:http, not fetch: fetch always sends `Sec-Fetch-Mode: cors`, which
+     * JupyterHub 5 treats as an API call and so never sets the anonymous `_xsrf` cookie on the
+     * login page. The POST then carried only the form field, whose signed token matched the one
+     * the hub recomputes only within the same second: logins failed now and then (seen on the
+     * real cluster right after the hub started). Like a browser, page loads say `navigate`.
+     */
     async request(
         method: string,
         url: string,
         init: { body?: string; headers?: Record<string, string>; token?: string; timeoutMs?: number } = {},
     ): Promise<Response> {
-        const headers: Record<string, string> = { ...init.headers };
+        const target = new URL(url, this.base);
+        const headers: Record<string, string> = { "user-agent": "jupyterhub-platform-e2e", ...init.headers };
         if (this.cookies.size > 0) {
             headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
         }
         if (init.token) {
             headers.authorization = `token ${init.token}`;
+        } else if (method === "GET" && !target.pathname.includes("/api/")) {
+            headers["sec-fetch-mode"] = "navigate";
         }
-        // node:http, not fetch: fetch always sends `Sec-Fetch-Mode: cors` (it overrides a caller's
-        // value), and JupyterHub 5 renews its _xsrf cookie only on navigation requests (or when the
-        // header is absent, as here). With fetch, the cookie set at login can go stale on the first
-        // page after it and every cookie-authenticated POST then fails its XSRF check.
-        const res = await plainRequest(new URL(url, this.base), method, headers, init.body, init.timeoutMs ?? 30_000);
-        for (const c of res.headers.getSetCookie()) {
+        if (init.body !== undefined) {
+            headers["content-length"] = String(Buffer.byteLength(init.body));
+        }
+        const timeoutMs = init.timeoutMs ?? 30_000;
+        const res = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+            const req = (target.protocol === "https:" ? https : http).request(
+                target,
+                // A new connection each time (agent: false): a kept-alive socket the proxy or a server has
+                // just closed answers "socket hang up".
+                { method, headers, timeout: timeoutMs, rejectUnauthorized: false, agent: false },
+                (r) => {
+                    const chunks: Buffer[] = [];
+                    r.on("data", (c: Buffer) => chunks.push(c));
+                    r.on("end", () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }));
+                    r.on("error", reject);
+                },
+            );
+            req.on("timeout", () => req.destroy(new Error(`${method} ${target.href}: no answer within ${timeoutMs} ms`)));
+            req.on("error", reject);
+            req.end(init.body);
+        });
+        const setCookies = res.headers["set-cookie"] ?? [];
+        for (const c of setCookies) {
             const [pair] = c.split(";");
             const eq = pair.indexOf("=");
             const name = pair.slice(0, eq).trim();
             const value = pair.slice(eq + 1).trim();
-            if (/expires=Thu, 01 Jan 1970/i.test(c) || value === '""') {
+            if (/expires=Thu, 01 Jan 1970/i.test(c) || value === '""' || /max-age=0\b/i.test(c)) {
                 this.cookies.delete(name);
             } else {
                 this.cookies.set(name, value);
             }
         }
-        return res;
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+            for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) out.append(k, one);
+        }
+        // A Response cannot carry a body with 204/304; the callers only read status there.
+        const empty = res.status === 204 || res.status === 304 || res.status < 200;
+        return new Response(empty ? null : res.body, { status: res.status < 200 ? 200 : res.status, headers: out });
     }
 
     /** The hub's real login form: GET it, carry the _xsrf field and cookie, POST. */
