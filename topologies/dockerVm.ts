@@ -12,6 +12,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerVmConfig } from "../config/types";
 import { DockerHub } from "../components/docker/dockerHub";
+import { ImageResolver } from "../components/images/imageResolver";
 import { PlatformImages } from "../components/images/platformImages";
 import { DockerVm } from "../components/openstack/dockerVm";
 import { ADMIN_USER, HOMES_ROOT, HOMES_SOCKET } from "../components/openstack/dockerVmCloudInit";
@@ -62,7 +63,12 @@ export function deployDockerVm(config: DockerVmConfig): StackOutputs {
     }
 
     const engine = new docker.Provider("vm-docker", { host: vm.dockerHost, sshOpts: [...SSH_OPTIONS] });
-    const images = new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "images") }, { provider: engine });
+    const resolver = new ImageResolver(engine, "engine");
+    const images = new PlatformImages(
+        "images",
+        { config, imagesDir: path.resolve(__dirname, "..", "images"), resolver },
+        { provider: engine },
+    );
     const hub = new DockerHub("hub", {
         config,
         provider: engine,
@@ -91,5 +97,6 @@ export function deployDockerVm(config: DockerVmConfig): StackOutputs {
         hubImage: images.hubRef,
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
+        resolvedImages: resolver.output(),
     };
 }

@@ -4,7 +4,7 @@
  * `docker` or `kubernetes` block the caller supplies. The document never carries a secret:
  * secrets reach the hub as environment variables or files (HUB_SECRET_ENV in ./contract.ts).
  */
-import type { AuthType, PlatformConfig, Topology } from "../../config/types";
+import type { AuthType, HubTopologyConfig, Topology } from "../../config/types";
 import { HUB_BIND_URL, SINGLEUSER_USER, hubConnectUrl } from "./contract";
 
 /** Bumped together with SCHEMA_VERSION in images/hub/jupyterhub_config.py. */
@@ -158,7 +158,7 @@ export interface HubDocumentTarget {
     kubernetes?: KubeSpawnerBlock;
 }
 
-export function renderHubDocument(config: PlatformConfig, target: HubDocumentTarget): HubDocument {
+export function renderHubDocument(config: HubTopologyConfig, target: HubDocumentTarget): HubDocument {
     const spawner = config.topology === "kubernetes" ? "kubernetes" : "docker";
     if (spawner === "docker" && !target.docker) {
         throw new Error(`renderHubDocument: topology ${config.topology} needs a docker block`);

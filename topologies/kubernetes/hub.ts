@@ -6,6 +6,7 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import type { KubernetesTopologyConfig } from "../../config/types";
 import { registryAuthAddress } from "../../components/images/buildContext";
+import { ImageResolver } from "../../components/images/imageResolver";
 import { PlatformImages } from "../../components/images/platformImages";
 import { HOMES_STORAGE_CLASS, HomesStorage } from "../../components/kubernetes/homesStorage";
 import { HubOnKubernetes, resourceNames } from "../../components/kubernetes/jupyterhub";
@@ -32,7 +33,7 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         { dependsOn: cluster.ready },
     );
 
-    const images = buildAndPushImages(config);
+    const { images, resolver } = buildAndPushImages(config);
     const hub = new HubOnKubernetes(
         "hub",
         {
@@ -66,14 +67,16 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         proxyImage: images.proxyRef,
         namespace: homes.namespace,
         proxyPublicService: hub.proxyPublicServiceName,
+        resolvedImages: resolver.output(),
     };
 }
 
 /**
  * Images are built on the operator's Docker engine and pushed: every node pulls them from
- * images.registry (validation requires it for this topology).
+ * images.registry (validation requires it for this topology). Images named by tag are resolved
+ * in their registry, since that is where the nodes pull from.
  */
-function buildAndPushImages(config: KubernetesTopologyConfig): PlatformImages {
+function buildAndPushImages(config: KubernetesTopologyConfig): { images: PlatformImages; resolver: ImageResolver } {
     const registry = config.images.registry;
     const provider = new docker.Provider("build-docker", {
         host: "unix:///var/run/docker.sock",
@@ -81,5 +84,11 @@ function buildAndPushImages(config: KubernetesTopologyConfig): PlatformImages {
             ? [{ address: registryAuthAddress(registry.server), username: registry.username, password: registry.password }]
             : undefined,
     });
-    return new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "..", "images") }, { provider });
+    const resolver = new ImageResolver(provider, "registry");
+    const images = new PlatformImages(
+        "images",
+        { config, imagesDir: path.resolve(__dirname, "..", "..", "images"), resolver },
+        { provider },
+    );
+    return { images, resolver };
 }

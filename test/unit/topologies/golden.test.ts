@@ -28,6 +28,7 @@ const EXAMPLE_SECRETS: Record<string, string[]> = {
     local: [],
     dev: ["hub.auth.oauth.clientSecret"],
     prod: ["images.registry.password"],
+    lab: [],
 };
 
 function exampleConfig(stack: string): PlatformConfig {
