@@ -58,8 +58,10 @@ export class JupyterLab extends pulumi.ComponentResource {
         const container = new docker.Container(
             `${name}-server`,
             labContainerSpec(config, { image: args.image, token, workVolume: volume?.name }),
-            // A fixed container name: the old container must go before its replacement starts.
-            { ...child, deleteBeforeReplace: true, dependsOn: owner ? [owner] : [] },
+            // A fixed container name: the old container must go before its replacement starts. The
+            // provider "updates" a changed mount in place without touching the container, so a new
+            // work directory must replace it.
+            { ...child, deleteBeforeReplace: true, replaceOnChanges: ["mounts"], dependsOn: owner ? [owner] : [] },
         );
 
         this.url = pulumi.output(labUrl(config));

@@ -45,6 +45,22 @@ export function labUrl(config: LabConfig): string {
     return `http://${LAB_BIND_ADDRESS}:${config.lab.port}/lab`;
 }
 
+/**
+ * A CPU amount as the docker provider writes it back into the state (its nanoInt64ToDecimalString):
+ * "1.0" for one core, "0.5", "1.5", "0.25"; any other spelling would show a diff, and so a
+ * replacement, on every `up`.
+ */
+export function dockerCpus(cores: number): string {
+    const nano = Math.round(cores * 1e9);
+    const whole = Math.floor(nano / 1e9);
+    const fraction = String(nano % 1e9).padStart(9, "0");
+    const nine = `${whole}.${fraction}`;
+    const exact = nine.replace(/0+$/, "");
+    const provider = (nine.match(/0/g) ?? []).length === 9 ? `${whole}.${fraction.slice(0, 1)}` : exact;
+    // Its shortcut turns e.g. 0.001 into "0.0" (no limit at all): keep the exact value then.
+    return Number(provider) === nano / 1e9 ? provider : exact;
+}
+
 /** Docker's memory limit is in MiB. */
 export function memoryMiB(bytes: number): number {
     return Math.max(1, Math.floor(bytes / 2 ** 20));
@@ -86,7 +102,7 @@ export function labContainerSpec(config: LabConfig, p: LabContainerInputs): dock
         memory,
         // No swap beyond the limit: the limit is what the notebook gets.
         memorySwap: memory,
-        cpus: String(config.lab.cpuLimit),
+        cpus: dockerCpus(config.lab.cpuLimit),
         restart: "unless-stopped",
         labels: labelList(stackLabels(config, "lab")),
         healthcheck: {

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { labCommand, labContainerSpec, labNames, labUrl, memoryMiB } from "../../../../components/docker/labContainer";
+import { dockerCpus, labCommand, labContainerSpec, labNames, labUrl, memoryMiB } from "../../../../components/docker/labContainer";
 import type { LabConfig } from "../../../../config/types";
 import { labConfig } from "../../fixtures/config";
 import { isSecret, settle, setup, valueOf, type RecordingMocks } from "../../harness";
@@ -105,6 +105,8 @@ describe("JupyterLab component (topology lab)", () => {
         assert.strictEqual(labUrl(config), "http://127.0.0.1:9999/lab");
         assert.deepStrictEqual(labCommand(config), ["start-notebook.py", "--ServerApp.root_dir=/srv/work", "--ServerApp.port=8888"]);
         assert.strictEqual(memoryMiB(2 * 2 ** 30), 2048);
+        // As the docker provider reads NanoCpus back (else every up would replace the container).
+        assert.deepStrictEqual([1, 2, 0.5, 1.5, 0.25, 0.001, 10].map(dockerCpus), ["1.0", "2.0", "0.5", "1.5", "0.25", "0.001", "10."]);
         const spec = labContainerSpec(config, { image: IMAGE, token: pulumi.output("t") });
         assert.strictEqual(spec.restart, "unless-stopped");
         assert.deepStrictEqual(spec.labels, [

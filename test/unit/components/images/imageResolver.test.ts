@@ -67,7 +67,7 @@ describe("ImageResolver", () => {
         const { resolver: r } = await resolver("engine");
         const err = await failureOf(r.resolve("missing/course:week3", "singleuser.profiles (week3)"));
         assert.ok(err instanceof pulumi.RunError, String(err));
-        // (The mock engine drops the provider's message; the real one's is checked in test:engine-like runs of the e2e.)
+        // The mock monitor drops the provider's own words; npm run e2e:lab checks them with the real engine.
         assert.match(
             err.message,
             /^cannot resolve singleuser.profiles \(week3\) missing\/course:week3 to a digest: not on the Docker engine.*; not resolvable in the registry docker.io.*\. Build or pull it first/,
