@@ -79,6 +79,7 @@ export function deployDockerVm(config: DockerVmConfig): StackOutputs {
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
         hubLogoFile: images.hubLogoFile,
+        resolver,
         tls: vm.tls,
         // Homes on the VM's btrfs volume, one subvolume with a qgroup limit per user, made by the
         // socket-activated jhp-homes helper that the hub's pre-spawn hook calls.

@@ -54,6 +54,7 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<u
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
         hubLogoFile: images.hubLogoFile,
+        resolver,
     });
     return {
         url: hub.url,

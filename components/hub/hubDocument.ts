@@ -5,7 +5,8 @@
  * secrets reach the hub as environment variables or files (HUB_SECRET_ENV in ./contract.ts).
  */
 import type { AuthType, HubTopologyConfig, Topology } from "../../config/types";
-import { HUB_BIND_URL, SINGLEUSER_USER, hubConnectUrl } from "./contract";
+import { isPinned } from "../images/imageRefs";
+import { HUB_BIND_URL, HUB_CA_BUNDLE_PATH, SINGLEUSER_USER, hubConnectUrl } from "./contract";
 
 /** Bumped together with SCHEMA_VERSION in images/hub/jupyterhub_config.py. */
 export const HUB_DOCUMENT_SCHEMA_VERSION = 1;
@@ -118,6 +119,8 @@ export interface HubDocument {
             searchUser: string | null;
         } | null;
         googleHostedDomains: string[];
+        /** hub.auth.caBundle as a file next to the document; null: the image's CAs only. */
+        caBundleFile: string | null;
     };
     singleuser: {
         image: string;
@@ -147,6 +150,11 @@ export interface HubDocument {
 export interface HubDocumentTarget {
     /** Pinned single-user image reference (repo@sha256:… or a local image ID). */
     singleuserImage: string;
+    /**
+     * Profile images the config names by tag, each with its digest-pinned reference (the stack's
+     * ImageResolver); a profile image by tag without an entry here is a programming error.
+     */
+    profileImages?: Readonly<Record<string, string>>;
     /** Host name other containers / pods reach the hub by. */
     hubHost: string;
     proxyApiUrl: string;
@@ -220,6 +228,7 @@ export function renderHubDocument(config: HubTopologyConfig, target: HubDocument
                   }
                 : null,
             googleHostedDomains: [...auth.googleHostedDomains],
+            caBundleFile: auth.caBundle !== undefined ? HUB_CA_BUNDLE_PATH : null,
         },
         singleuser: {
             image: target.singleuserImage,
@@ -242,7 +251,7 @@ export function renderHubDocument(config: HubTopologyConfig, target: HubDocument
                 displayName: p.displayName,
                 description: p.description,
                 default: p.default,
-                ...(p.image !== undefined ? { image: p.image } : {}),
+                ...(p.image !== undefined ? { image: pinnedProfileImage(p.slug, p.image, target.profileImages) } : {}),
                 ...(p.memLimitBytes !== undefined ? { memLimitBytes: p.memLimitBytes } : {}),
                 ...(p.cpuLimit !== undefined ? { cpuLimit: p.cpuLimit } : {}),
                 ...(p.memGuaranteeBytes !== undefined ? { memGuaranteeBytes: p.memGuaranteeBytes } : {}),
@@ -259,6 +268,18 @@ export function renderHubDocument(config: HubTopologyConfig, target: HubDocument
         },
         templates: { pageTitle: hub.pageTitle, logoFile: target.logoFile ?? null },
     };
+}
+
+/** Spawners get digests only: the configured reference when pinned, else its resolution. */
+function pinnedProfileImage(slug: string, ref: string, resolved: Readonly<Record<string, string>> | undefined): string {
+    if (isPinned(ref)) {
+        return ref;
+    }
+    const pinned = resolved?.[ref];
+    if (pinned === undefined || !isPinned(pinned)) {
+        throw new Error(`renderHubDocument: the image ${ref} of profile ${slug} was not resolved to a digest`);
+    }
+    return pinned;
 }
 
 /** Stable, readable JSON (the file the hub reads; also what a change diff shows). */

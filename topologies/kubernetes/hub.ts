@@ -10,6 +10,7 @@ import { ImageResolver } from "../../components/images/imageResolver";
 import { PlatformImages } from "../../components/images/platformImages";
 import { HOMES_STORAGE_CLASS, HomesStorage } from "../../components/kubernetes/homesStorage";
 import { HubOnKubernetes, resourceNames } from "../../components/kubernetes/jupyterhub";
+import { filledVolumes, SharedVolumes } from "../../components/kubernetes/sharedVolumes";
 import { HOMES_HELPER_PORT } from "../../components/openstack/clusterCloudInit";
 import type { StackOutputs } from "../index";
 import type { ClusterTarget } from "./cluster";
@@ -43,6 +44,11 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
             hubImage: images.hubRef,
             singleuserImage: images.singleuserRef,
             proxyImage: images.proxyRef,
+            profileImages: Object.fromEntries(
+                config.singleuser.profiles
+                    .filter((p) => p.image !== undefined)
+                    .map((p) => [p.image as string, resolver.resolve(p.image as string, `singleuser.profiles ${p.slug}`)]),
+            ),
             hubLogoFile: images.hubLogoFile,
             publicAddresses: cluster.publicAddresses,
             ...(gluster
@@ -59,6 +65,31 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         { dependsOn: [homes] },
     );
 
+    // Shared volumes filled from an image: a claim and a fill Job each (after the pull secret).
+    const names = resourceNames(kube.namespace);
+    const pullSecret = hub.resources[`Secret/${names.imagePullSecret}`];
+    const shared =
+        filledVolumes(config).length === 0
+            ? undefined
+            : new SharedVolumes(
+                  "shared",
+                  {
+                      config,
+                      provider: cluster.provider,
+                      namespace: homes.namespace,
+                      resolver,
+                      params: {
+                          namespace: kube.namespace,
+                          storage: gluster ? { kind: "gluster" } : { kind: "class", storageClass: kube.storageClass },
+                          imagePullSecrets: pullSecret ? [names.imagePullSecret] : [],
+                          nodeSelector: kube.userNodeSelector,
+                      },
+                      retainData: config.retainOnDestroy,
+                      jobDependsOn: pullSecret ? [pullSecret] : [],
+                  },
+                  { dependsOn: [homes] },
+              );
+
     return {
         url: hub.publicUrl,
         loginPassword: hub.dummyPassword,
@@ -68,6 +99,7 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         namespace: homes.namespace,
         proxyPublicService: hub.proxyPublicServiceName,
         resolvedImages: resolver.output(),
+        ...(shared ? { sharedVolumeSources: shared.sources } : {}),
     };
 }
 

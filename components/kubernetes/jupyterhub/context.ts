@@ -5,12 +5,15 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { KubernetesConfig, KubernetesTopologyConfig } from "../../../config/types";
+import { configMapKey, hubFilesWith, readHubFiles, type HubFile } from "../../hub/hubFiles";
 import { resourceNames, type ResourceNames } from "./names";
 
 export interface HubImages {
     hub: pulumi.Input<string>;
     singleuser: pulumi.Input<string>;
     proxy: pulumi.Input<string>;
+    /** Profile images the config names by tag → their digest-pinned references (ImageResolver). */
+    profiles?: Readonly<Record<string, pulumi.Input<string>>>;
     /**
      * kube-scheduler for the user scheduler.
      * @default the cluster's own release, schedulerImage(kubernetes.version)
@@ -41,6 +44,12 @@ export interface HubRenderOptions {
     homesProvisioner?: boolean;
     /** Path of a logo baked into the hub image (PlatformImages.hubLogoFile). */
     logoFile?: string;
+    /**
+     * The program's hub files (jupyterhub_config.py, modules, templates), mounted from the hub
+     * ConfigMap so any hub image works.
+     * @default readHubFiles() of images/hub
+     */
+    hubFiles?: readonly HubFile[];
 }
 
 export interface HubRenderContext {
@@ -49,7 +58,9 @@ export interface HubRenderContext {
     kubernetes: KubernetesConfig;
     namespace: pulumi.Input<string>;
     names: ResourceNames;
-    images: Required<Omit<HubImages, "pause">> & Pick<HubImages, "pause">;
+    images: Required<Omit<HubImages, "pause" | "profiles">> & Pick<HubImages, "pause" | "profiles">;
+    /** The hub files and hub.auth.caBundle, as the ConfigMap holds them next to the document. */
+    hubFiles: readonly HubFile[];
     publicAddresses?: pulumi.Input<pulumi.Input<string>[]>;
     storageClassName?: string;
     hubDbVolumeName?: pulumi.Input<string>;
@@ -63,6 +74,16 @@ export interface HubRenderContext {
  */
 export function schedulerImage(version: string): string {
     return `registry.k8s.io/kube-scheduler:v${version}`;
+}
+
+/** ConfigMap keys are base names: two files with one name would overwrite each other. */
+function uniqueKeys(files: HubFile[]): HubFile[] {
+    const keys = files.map(configMapKey);
+    const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (twice !== undefined || keys.includes("config.json")) {
+        throw new Error(`hub files: the ConfigMap key ${twice ?? "config.json"} is used twice`);
+    }
+    return files;
 }
 
 export function renderContext(
@@ -81,7 +102,9 @@ export function renderContext(
             proxy: params.images.proxy,
             scheduler: params.images.scheduler ?? kubernetes.schedulerImage ?? schedulerImage(kubernetes.version),
             pause: params.images.pause ?? kubernetes.pauseImage,
+            profiles: params.images.profiles,
         },
+        hubFiles: uniqueKeys(hubFilesWith(params.hubFiles ?? readHubFiles(), config.hub.auth.caBundle)),
         publicAddresses: params.publicAddresses,
         storageClassName: params.storageClassName,
         hubDbVolumeName: params.hubDbVolumeName,

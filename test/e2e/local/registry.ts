@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { docker, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "./lib";
+import { baseImageConfig, docker, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "./lib";
 
 export interface LoopbackRegistry {
     server: string;
@@ -76,6 +76,8 @@ export async function checkRegistryStack(
             ["images.registry.server", reg.server, false],
             ["images.registry.username", reg.username, false],
             ["images.registry.password", reg.password, true],
+            // The images are built from this machine's base images (stand-ins when nothing can be pulled).
+            ...Object.entries(baseImageConfig()).map(([k, v]): [string, string, boolean] => [k, v, false]),
         ];
         for (const [k, v, secret] of settings) {
             const r = await pulumi(["config", "set", ...(secret ? ["--secret"] : []), k, v], stack, 60_000);
