@@ -9,10 +9,11 @@ import { readBackup } from "./sections/backup";
 import { readHub } from "./sections/hub";
 import { readImages } from "./sections/images";
 import { readDask } from "./sections/dask";
+import { readLab } from "./sections/lab";
 import { readClusterSource, readKubernetes } from "./sections/kubernetes";
 import { readOpenStack } from "./sections/openstack";
 import { readSingleuser } from "./sections/singleuser";
-import type { DeployStage, HubConfig, KubernetesConfig, PlatformConfig, Secret, Topology } from "./types";
+import type { DeployStage, HubConfig, KubernetesConfig, LabConfig, PlatformConfig, Secret, Topology } from "./types";
 
 export interface ParseOptions {
     project: string;
@@ -40,10 +41,20 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         // topology-independent problems above), not follow-on problems of a guessed fallback.
         return { ok: false, problems: r.problems };
     }
+    if (topology === "lab") {
+        return parseLab(r, raw, opts);
+    }
+    warnUnusedSection(r, raw, "lab.", topology);
     const cluster = topology === "kubernetes" ? readClusterSource(r) : undefined;
     const hub = readHub(r, topology, opts.projectDir);
-    const singleuser = readSingleuser(r);
-    const images = readImages(r, topology, singleuser.image !== undefined);
+    const singleuser = readSingleuser(r, topology);
+    const images = readImages(r, topology, singleuser.image !== undefined ? "singleuser.image" : undefined);
+    if (images.hub.image !== undefined && hub.logoPath !== undefined) {
+        r.need(
+            "hub.logo",
+            "is baked into the hub image the program builds, and images.hub.image names a prebuilt one; bake the logo into that image, or remove one of the two keys",
+        );
+    }
     const dask = readDask(r, raw, topology);
     const usesOpenStack = topology === "docker-vm" || cluster === "openstack";
     const openstack = usesOpenStack ? readOpenStack(r, topology, opts.env ?? {}) : undefined;
@@ -108,6 +119,34 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         // Unreachable: every problem, including a missing section, was reported above.
         throw new Error(`parseConfig: topology ${topology} without its sections and without a reported problem`);
     }
+    return { ok: true, config: deepFreeze(config) };
+}
+
+/**
+ * `lab`: no hub, so exactly the lab and images sections; hub, single-user and cloud settings would
+ * have no effect and are reported.
+ */
+function parseLab(r: ConfigReader, raw: RawConfig, opts: ParseOptions): ParseResult {
+    const lab = readLab(r);
+    const images = readImages(r, "lab", lab.image !== undefined ? "lab.image" : undefined);
+    for (const prefix of ["hub.", "singleuser.", "images.hub.", "openstack.", "kubernetes."]) {
+        warnUnusedSection(r, raw, prefix, "lab");
+    }
+    const stage = r.oneOf<DeployStage>("deploy.stage");
+    if (stage !== "all") {
+        r.bad("deploy.stage", stage, "all", "topology lab has no infrastructure of its own to deploy first");
+    }
+    if (r.problems.length > 0) {
+        return { ok: false, problems: r.problems };
+    }
+    const config: LabConfig = {
+        topology: "lab",
+        project: opts.project,
+        stack: opts.stack,
+        retainOnDestroy: r.bool("data.retainOnDestroy"),
+        lab,
+        images,
+    };
     return { ok: true, config: deepFreeze(config) };
 }
 

@@ -62,7 +62,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
         "topology",
         TOPOLOGIES,
         "local",
-        "Where the hub runs: the local Docker engine, one OpenStack VM with Docker, or Kubernetes on OpenStack VMs.",
+        "Where the hub runs: the local Docker engine, one OpenStack VM with Docker, or Kubernetes (on OpenStack VMs or an existing cluster); `lab`: no hub, one JupyterLab container with token login on the local Docker engine (the lab.* keys).",
     ),
     e(
         "deploy.stage",
@@ -127,6 +127,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     s("hub.auth.cas.loginUrl", "", "CAS login URL, e.g. https://cas.example.org/cas/login (cas)."),
     s("hub.auth.cas.serviceValidateUrl", "", "CAS serviceValidate URL, e.g. https://cas.example.org/cas/p3/serviceValidate (cas)."),
     s("hub.auth.cas.serviceUrl", "", "Service URL CAS redirects back to; defaults to https://<hub.domain>/hub/login."),
+    s(
+        "hub.auth.caBundle",
+        "",
+        "PEM certificate(s) of a private CA that signs the identity provider's TLS certificate (CAS, LDAP, OAuth servers), trusted by the hub in addition to the hub image's CAs. Not secret: a CA certificate is public. Set it from a file: `pulumi config set hub.auth.caBundle < ca.pem`.",
+    ),
     s("hub.auth.ldap.serverAddress", "", "LDAP server host name (ldap)."),
     i("hub.auth.ldap.serverPort", 636, "LDAP server port (ldap)."),
     b("hub.auth.ldap.useSsl", true, "Use LDAPS (ldap)."),
@@ -158,7 +163,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     s("hub.logo", "", "Path (relative to the project) of a PNG or SVG logo baked into the hub image; JupyterHub's logo when empty."),
 
     // ── single-user servers ─────────────────────────────────────────────────────────────────
-    s("singleuser.image", "", "Prebuilt single-user image pinned by digest (repo@sha256:...). Empty: build images/singleuser."),
+    s(
+        "singleuser.image",
+        "",
+        "Prebuilt single-user image, by tag (repo:tag, resolved to its digest at every `pulumi up`; the preview shows which) or by digest (repo@sha256:...). Empty: build images/singleuser.",
+    ),
     s("singleuser.defaultUrl", "/lab", "Page a user lands on."),
     s("singleuser.memory.guarantee", "", "Memory reserved per user (Kubernetes request), e.g. 512Mi; empty for none."),
     s("singleuser.memory.limit", "2G", "Memory limit per user; Kubernetes quantity (2G, 2Gi, 512Mi) or Docker size (2g, 512m)."),
@@ -174,7 +183,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     a(
         "singleuser.sharedVolumes",
         [],
-        "Read-only volumes mounted into every user server, each `name:/mount/path` (e.g. software:/opt/software).",
+        "Read-only volumes mounted into every user server, each `name:/mount/path[;image=<ref>][;path=/dir][;size=<quantity>][;access=ReadWriteMany|ReadWriteOnce]`. With `image`, the program fills the volume with the tree at `path` of that image (default: the mount path), once per image digest (a tag is resolved at every `up`, so a rebuilt tag refreshes the content); without it the volume is the operator's to fill. `size` (default 10Gi) and `access` (default ReadWriteMany) are the claim's on Kubernetes, with `image` only. Example: `software:/opt/software;image=registry.example.org/software:2025.1;path=/opt/software`.",
     ),
     s("singleuser.gitRepository", "", "Git repository pulled into each home with nbgitpuller on every start (e.g. a course repository)."),
     s("singleuser.gitBranch", "main", "Branch of singleuser.gitRepository."),
@@ -183,7 +192,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     a(
         "singleuser.profiles",
         [],
-        "Server options offered at spawn, each `slug=...;name=...;description=...;image=...;memory=...;cpu=...;default=true` (slug and name required).",
+        "Server options offered at spawn, each `slug=...;name=...;description=...;image=...;memory=...;cpu=...;default=true` (slug and name required; image by tag, resolved to its digest at deploy time, or by digest).",
     ),
     i("singleuser.startTimeout", 300, "Seconds a server may take to start."),
 
@@ -202,7 +211,12 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
         "date-hash",
         "Tag built images with YYYY-MM-DD-<content hash> or just the content hash. Deployments always use the digest.",
     ),
-    s("images.hub.baseImage", "quay.io/jupyterhub/jupyterhub:5.3.0", "Base image of the hub image."),
+    s("images.hub.baseImage", "quay.io/jupyterhub/jupyterhub:5.3.0", "Base image of the hub image, and of the proxy image."),
+    s(
+        "images.hub.image",
+        "",
+        "A prebuilt hub image used as-is instead of building images/hub, by tag (resolved to its digest at every `up`) or digest. Any image with JupyterHub and the packages the config needs (dockerspawner or jupyterhub-kubespawner, the authenticator's package, jupyterhub-idle-culler when culling) works: the program mounts its jupyterhub_config.py, templates and config document into it; a missing package stops `pulumi up` with its name. Empty: build images/hub.",
+    ),
     s("images.singleuser.baseImage", "quay.io/jupyter/minimal-notebook:2025-06-30", "Base image of the single-user image."),
     a("images.singleuser.aptPackages", [], "Debian packages added to the single-user image."),
     a("images.singleuser.condaPackages", [], "conda-forge packages added to the single-user image (name or name=version)."),
@@ -274,6 +288,26 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
         1800,
         "Seconds before an idle gateway cluster is shut down (kubernetes); 0 never. A user's clusters also stop when their server stops or is culled.",
     ),
+    // ── lab: one JupyterLab container, no hub ─────────────────────────────────────────────────
+    s(
+        "lab.image",
+        "",
+        "Image of the lab (topology lab), by tag (resolved to its digest at every `up`) or digest; it must follow the docker-stacks contract (start-notebook.py, user jovyan). Empty: build images/singleuser (with the images.singleuser.* packages).",
+    ),
+    i("lab.port", 8888, "Port JupyterLab is published on, on 127.0.0.1 only (topology lab)."),
+    s(
+        "lab.work",
+        "",
+        "The work directory (topology lab), as with `docker run -v`: an absolute path of an existing host directory (bind mount; it must be writable by uid 1000, the container's user), or a Docker volume name. Empty: the volume jupyterlab-<stack>-work. Either survives `pulumi destroy` (a volume unless data.retainOnDestroy is false).",
+    ),
+    s(
+        "lab.mountPath",
+        "/home/jovyan/work",
+        "Where the work directory is mounted in the container; JupyterLab opens there (its root directory).",
+    ),
+    s("lab.memory.limit", "2G", "Memory limit of the lab container; Kubernetes quantity (2G, 2Gi) or Docker size (2g)."),
+    s("lab.cpu.limit", "1", "CPU limit of the lab container, e.g. 1, 0.5 or 500m."),
+    secret("lab.token", "Login token of the lab; generated (RandomPassword, stack output `token`) when empty."),
 
     // ── OpenStack ───────────────────────────────────────────────────────────────────────────
     s("openstack.cloud", "", "Entry of clouds.yaml to use; alternatively set openstack.authUrl and credentials."),

@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DockerVmConfig } from "../config/types";
 import { DaskCluster } from "../components/docker/daskCluster";
 import { DockerHub } from "../components/docker/dockerHub";
+import { ImageResolver } from "../components/images/imageResolver";
 import { PlatformImages } from "../components/images/platformImages";
 import { DockerVm } from "../components/openstack/dockerVm";
 import { ADMIN_USER, HOMES_ROOT, HOMES_SOCKET } from "../components/openstack/dockerVmCloudInit";
@@ -63,7 +64,12 @@ export function deployDockerVm(config: DockerVmConfig): StackOutputs {
     }
 
     const engine = new docker.Provider("vm-docker", { host: vm.dockerHost, sshOpts: [...SSH_OPTIONS] });
-    const images = new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "images") }, { provider: engine });
+    const resolver = new ImageResolver(engine, "engine");
+    const images = new PlatformImages(
+        "images",
+        { config, imagesDir: path.resolve(__dirname, "..", "images"), resolver },
+        { provider: engine },
+    );
     const hub = new DockerHub("hub", {
         config,
         provider: engine,
@@ -74,6 +80,7 @@ export function deployDockerVm(config: DockerVmConfig): StackOutputs {
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
         hubLogoFile: images.hubLogoFile,
+        resolver,
         tls: vm.tls,
         // Homes on the VM's btrfs volume, one subvolume with a qgroup limit per user, made by the
         // socket-activated jhp-homes helper that the hub's pre-spawn hook calls.
@@ -97,5 +104,6 @@ export function deployDockerVm(config: DockerVmConfig): StackOutputs {
         singleuserImage: images.singleuserRef,
         ...(hub.backupContainerName ? { backupContainer: hub.backupContainerName } : {}),
         ...(dask ? { daskSchedulerAddress: dask.schedulerAddress, daskWorkers: dask.workerContainerNames } : {}),
+        resolvedImages: resolver.output(),
     };
 }

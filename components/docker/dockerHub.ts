@@ -9,10 +9,22 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerTopologyConfig } from "../../config/types";
+import { HUB_FILES_DIR, readHubFiles, type HubFile } from "../hub/hubFiles";
 import { hubSecrets } from "../hub/secrets";
 import { backupContainerSpec, backupRepositoryVolumeSpec, backupStatusVolumeSpec, type DockerBackupConfig } from "./backup";
 import { swiftSecretOf } from "../backup/render";
-import { hubContainerSpec, hubDataVolumeSpec, networkSpec, proxyContainerSpec, sharedVolumeSpec } from "./containers";
+import type { ImageResolver } from "../images/imageResolver";
+import {
+    dockerHubDocumentOutput,
+    hubContainerSpec,
+    hubDataVolumeSpec,
+    hubImageCheckRun,
+    networkSpec,
+    proxyContainerSpec,
+    sharedVolumeFillRun,
+    sharedVolumeSpec,
+} from "./containers";
+import { DockerRun } from "./dockerRun";
 import { dockerNames, LABEL_PREFIX, type HostHomes, type ProxyTls } from "./render";
 import { UserServerJanitor } from "./userServerJanitor";
 
@@ -29,6 +41,13 @@ export interface DockerHubArgs {
     hubImage: pulumi.Input<string>;
     singleuserImage: pulumi.Input<string>;
     proxyImage: pulumi.Input<string>;
+    /** Resolves the images the config names by tag (profiles, shared-volume sources) on this engine. */
+    resolver: ImageResolver;
+    /**
+     * The program's hub files, mounted into the hub.
+     * @default readHubFiles() of images/hub
+     */
+    hubFiles?: readonly HubFile[];
     /** Path of a logo baked into the hub image (PlatformImages.hubLogoFile). */
     hubLogoFile?: string;
     tls?: ProxyTls;
@@ -39,6 +58,15 @@ export interface DockerHubArgs {
      * Unset (local): homes are named Docker volumes, without a quota.
      */
     hostHomes?: HostHomes;
+}
+
+/** images/hub/platform_check.py, run on its own in the hub image (its __main__ reads the document). */
+function platformCheckScript(files: readonly HubFile[]): string {
+    const script = files.find((f) => f.path === "platform_check.py");
+    if (!script) {
+        throw new Error(`DockerHub: platform_check.py is not among the hub files of ${HUB_FILES_DIR}`);
+    }
+    return script.content;
 }
 
 export class DockerHub extends pulumi.ComponentResource {
@@ -66,7 +94,38 @@ export class DockerHub extends pulumi.ComponentResource {
 
         const network = new docker.Network(`${name}-network`, networkSpec(config), child);
         const hubData = new docker.Volume(`${name}-hub-data`, hubDataVolumeSpec(config), keep);
-        config.singleuser.sharedVolumes.forEach((v, i) => new docker.Volume(`${name}-shared-${i}`, sharedVolumeSpec(config, v), keep));
+        // Shared volumes with a source image are filled before any server can mount them.
+        const fills = config.singleuser.sharedVolumes.flatMap((v, i) => {
+            const volume = new docker.Volume(`${name}-shared-${i}`, sharedVolumeSpec(config, v), keep);
+            if (!v.source) {
+                return [];
+            }
+            const image = args.resolver.resolve(v.source.image, `singleuser.sharedVolumes ${v.name}`);
+            return [
+                new DockerRun(`${name}-shared-${i}-fill`, sharedVolumeFillRun(args.dockerHost, v, volume.name, image), {
+                    parent: this,
+                    dependsOn: [volume],
+                }),
+            ];
+        });
+        const profileImages = Object.fromEntries(
+            config.singleuser.profiles
+                .filter((p) => p.image !== undefined)
+                .map((p) => [p.image as string, args.resolver.resolve(p.image as string, `singleuser.profiles ${p.slug}`)]),
+        );
+        const hubFiles = args.hubFiles ?? readHubFiles();
+        // Any hub image may be named (images.hub.image): before the hub starts, check it has the
+        // packages this config needs, so `up` stops at once with the missing package's name.
+        const imageCheck = new DockerRun(
+            `${name}-image-check`,
+            hubImageCheckRun(
+                args.dockerHost,
+                args.hubImage,
+                dockerHubDocumentOutput(config, { ...args, profileImages, logoFile: args.hubLogoFile }),
+                platformCheckScript(hubFiles),
+            ),
+            { parent: this },
+        );
         const secrets = hubSecrets(name, config, this);
         // Backups: the status volume exists before the hub, which mounts it read-only.
         const backupStatus = config.backup ? new docker.Volume(`${name}-backup-status`, backupStatusVolumeSpec(config), child) : undefined;
@@ -80,6 +139,8 @@ export class DockerHub extends pulumi.ComponentResource {
             hubContainerSpec(config, {
                 image: args.hubImage,
                 singleuserImage: args.singleuserImage,
+                profileImages,
+                hubFiles,
                 network: network.name,
                 dataVolume: hubData.name,
                 secrets,
@@ -89,7 +150,7 @@ export class DockerHub extends pulumi.ComponentResource {
                 logoFile: args.hubLogoFile,
                 hostHomes: args.hostHomes,
             }),
-            { ...replaceByName, dependsOn: [proxy, ...(backupStatus ? [backupStatus] : [])] },
+            { ...replaceByName, dependsOn: [proxy, imageCheck, ...fills, ...(backupStatus ? [backupStatus] : [])] },
         );
 
         let backupContainer: docker.Container | undefined;

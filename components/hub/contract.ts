@@ -46,6 +46,15 @@ export const BACKUP = {
 } as const;
 
 export const HUB_DOCUMENT_PATH = `${HUB_PATHS.configDir}/${HUB_PATHS.configFile}`;
+/**
+ * The program's jupyterhub_config.py, mounted next to the document by every deployment (not baked
+ * into the image), so any image with JupyterHub and the needed packages can be the hub.
+ */
+export const HUB_CONFIG_SCRIPT = `${HUB_PATHS.configDir}/jupyterhub_config.py`;
+/** How the hub starts, in any image. */
+export const HUB_COMMAND: readonly string[] = ["jupyterhub", "--config", HUB_CONFIG_SCRIPT];
+/** hub.auth.caBundle, next to the document. */
+export const HUB_CA_BUNDLE_PATH = `${HUB_PATHS.configDir}/ca-bundle.pem`;
 export const HUB_SQLITE_PATH = `${HUB_PATHS.dataDir}/${HUB_PATHS.sqliteFile}`;
 
 /** Where the proxy finds its certificate and key (a bind mount on Docker, a Secret on Kubernetes). */

@@ -4,8 +4,10 @@
  * `docker` or `kubernetes` block the caller supplies. The document never carries a secret:
  * secrets reach the hub as environment variables or files (HUB_SECRET_ENV in ./contract.ts).
  */
-import type { AuthType, PlatformConfig, Topology } from "../../config/types";
-import { BACKUP, HUB_BIND_URL, SINGLEUSER_USER, hubConnectUrl } from "./contract";
+import type { AuthType, HubTopologyConfig, Topology } from "../../config/types";
+import { isPinned } from "../images/imageRefs";
+import { HUB_BIND_URL, HUB_CA_BUNDLE_PATH, SINGLEUSER_USER, hubConnectUrl } from "./contract";
+import { BACKUP } from "./contract";
 import type { DaskDocumentBlock } from "./dask";
 
 /** Bumped together with SCHEMA_VERSION in images/hub/jupyterhub_config.py. */
@@ -124,6 +126,8 @@ export interface HubDocument {
             searchUser: string | null;
         } | null;
         googleHostedDomains: string[];
+        /** hub.auth.caBundle as a file next to the document; null: the image's CAs only. */
+        caBundleFile: string | null;
     };
     singleuser: {
         image: string;
@@ -157,6 +161,11 @@ export interface HubDocument {
 export interface HubDocumentTarget {
     /** Pinned single-user image reference (repo@sha256:… or a local image ID). */
     singleuserImage: string;
+    /**
+     * Profile images the config names by tag, each with its digest-pinned reference (the stack's
+     * ImageResolver); a profile image by tag without an entry here is a programming error.
+     */
+    profileImages?: Readonly<Record<string, string>>;
     /** Host name other containers / pods reach the hub by. */
     hubHost: string;
     proxyApiUrl: string;
@@ -170,7 +179,7 @@ export interface HubDocumentTarget {
     dask?: DaskDocumentBlock;
 }
 
-export function renderHubDocument(config: PlatformConfig, target: HubDocumentTarget): HubDocument {
+export function renderHubDocument(config: HubTopologyConfig, target: HubDocumentTarget): HubDocument {
     const spawner = config.topology === "kubernetes" ? "kubernetes" : "docker";
     if (spawner === "docker" && !target.docker) {
         throw new Error(`renderHubDocument: topology ${config.topology} needs a docker block`);
@@ -240,6 +249,7 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
                   }
                 : null,
             googleHostedDomains: [...auth.googleHostedDomains],
+            caBundleFile: auth.caBundle !== undefined ? HUB_CA_BUNDLE_PATH : null,
         },
         singleuser: {
             image: target.singleuserImage,
@@ -262,7 +272,7 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
                 displayName: p.displayName,
                 description: p.description,
                 default: p.default,
-                ...(p.image !== undefined ? { image: p.image } : {}),
+                ...(p.image !== undefined ? { image: pinnedProfileImage(p.slug, p.image, target.profileImages) } : {}),
                 ...(p.memLimitBytes !== undefined ? { memLimitBytes: p.memLimitBytes } : {}),
                 ...(p.cpuLimit !== undefined ? { cpuLimit: p.cpuLimit } : {}),
                 ...(p.memGuaranteeBytes !== undefined ? { memGuaranteeBytes: p.memGuaranteeBytes } : {}),
@@ -287,6 +297,18 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
             : null,
         templates: { pageTitle: hub.pageTitle, logoFile: target.logoFile ?? null },
     };
+}
+
+/** Spawners get digests only: the configured reference when pinned, else its resolution. */
+function pinnedProfileImage(slug: string, ref: string, resolved: Readonly<Record<string, string>> | undefined): string {
+    if (isPinned(ref)) {
+        return ref;
+    }
+    const pinned = resolved?.[ref];
+    if (pinned === undefined || !isPinned(pinned)) {
+        throw new Error(`renderHubDocument: the image ${ref} of profile ${slug} was not resolved to a digest`);
+    }
+    return pinned;
 }
 
 /** Stable, readable JSON (the file the hub reads; also what a change diff shows). */

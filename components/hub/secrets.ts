@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PlatformConfig } from "../../config/types";
+import type { HubTopologyConfig } from "../../config/types";
 import type { HubSecretName } from "./contract";
 
 /** One value per secret the hub may read; only the ones a config needs are set. */
@@ -29,7 +29,7 @@ const GENERATED_LENGTH = {
  * Which secrets a config needs besides the always-present cookie secret, proxy token and crypt
  * key. Lets components pass exactly those and tests assert it.
  */
-export function requiredHubSecrets(config: PlatformConfig): HubSecretName[] {
+export function requiredHubSecrets(config: HubTopologyConfig): HubSecretName[] {
     const needed: HubSecretName[] = ["cookieSecret", "proxyToken", "cryptKey"];
     const auth = config.hub.auth;
     if (auth.type === "dummy") needed.push("dummyPassword");
@@ -48,7 +48,7 @@ export function requiredHubSecrets(config: PlatformConfig): HubSecretName[] {
  * proxy-token, crypt-key, dummy-password), and returns every secret the config needs, each a
  * secret Output.
  */
-export function hubSecrets(name: string, config: PlatformConfig, parent: pulumi.Resource): HubSecretValues {
+export function hubSecrets(name: string, config: HubTopologyConfig, parent: pulumi.Resource): HubSecretValues {
     const generate = (role: string, length: number) =>
         pulumi.secret(new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent }).result);
     const needed = new Set(requiredHubSecrets(config));

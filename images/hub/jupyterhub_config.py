@@ -24,6 +24,12 @@ Topology-specific parts are small: `spawner` picks DockerSpawner (local, docker-
 KubeSpawner (kubernetes); everything else is shared. Per-user homes with a quota (docker-vm:
 `docker.homesSocket`; kubernetes: `kubernetes.homesProvisioner`) are provisioned by a
 pre-spawn hook from platform_homes.py, installed next to this file.
+
+This file, platform_homes.py, platform_check.py and templates/ are mounted next to the document
+by every deployment (uploads on Docker, the ConfigMap on Kubernetes), so any hub image with
+JupyterHub and the packages the document needs works (images.hub.image); platform_check.py names
+a missing package before anything else happens. The hub image built from images/hub also carries
+copies in /etc/jupyterhub, for running it on its own.
 """
 
 import hashlib
@@ -38,6 +44,8 @@ from pathlib import Path
 _CONFIG_DIR = os.path.dirname(os.path.abspath(globals().get("__file__") or "/etc/jupyterhub/jupyterhub_config.py"))
 if _CONFIG_DIR not in sys.path:
     sys.path.append(_CONFIG_DIR)
+
+import platform_check  # noqa: E402 -- next to this file, see above
 
 SCHEMA_VERSION = 1
 DOC_PATH = os.environ.get("PLATFORM_CONFIG", "/etc/jupyterhub/platform/config.json")
@@ -72,6 +80,10 @@ def secret(name, required=True):
 
 c = get_config()  # noqa: F821 -- provided by JupyterHub when it loads this file
 doc = load_document(DOC_PATH)
+# Fail fast, naming the package, rather than with an ImportError deep in JupyterHub's start-up.
+_missing = platform_check.missing_message(doc)
+if _missing:
+    sys.exit(_missing)
 hub = doc["hub"]
 su = doc["singleuser"]
 auth = doc["auth"]
@@ -111,7 +123,7 @@ c.JupyterHub.log_level = hub.get("logLevel", "INFO")
 
 # ── pages ────────────────────────────────────────────────────────────────────────────────────
 templates = doc["templates"]
-c.JupyterHub.template_paths = ["/etc/jupyterhub/templates"]
+c.JupyterHub.template_paths = [os.path.join(_CONFIG_DIR, "templates")]
 c.JupyterHub.template_vars = {"platform_title": templates["pageTitle"]}
 if templates.get("logoFile"):
     c.JupyterHub.logo_file = templates["logoFile"]
@@ -123,6 +135,42 @@ if hub["allowedUsers"]:
 # JupyterHub 5 admits nobody unless something allows them: with no allow-list configured, the
 # platform's documented meaning is "anyone the authenticator accepts".
 c.Authenticator.allow_all = not hub["allowedUsers"] and not hub["allowedGroups"]
+
+
+def trusted_ca_bundle(private_ca_file):
+    """The image's CA certificates plus the identity provider's private CA, in one file.
+
+    Authenticators take one CA file for their TLS connections; the private CA alone would break
+    every public endpoint (an OAuth provider's API), so the image's own bundle comes first.
+    """
+    import ssl
+    import tempfile
+
+    candidates = []
+    try:
+        import certifi
+
+        candidates.append(certifi.where())
+    except ImportError:
+        pass
+    paths = ssl.get_default_verify_paths()
+    candidates += [paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
+    system = next((p for p in candidates if p and os.path.isfile(p)), None)
+    parts = [Path(system).read_text(encoding="utf-8")] if system else []
+    parts.append(Path(private_ca_file).read_text(encoding="utf-8"))
+    fd, combined = tempfile.mkstemp(prefix="platform-ca-", suffix=".pem")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(p.strip() + "\n" for p in parts))
+    return combined
+
+
+# hub.auth.caBundle: the identity provider's certificate is signed by a private CA. Each
+# authenticator gets the combined bundle through its own option; the environment covers what
+# else the hub runs with requests or OpenSSL defaults.
+ca_bundle = trusted_ca_bundle(auth["caBundleFile"]) if auth.get("caBundleFile") else None
+if ca_bundle:
+    os.environ["REQUESTS_CA_BUNDLE"] = ca_bundle
+    os.environ["SSL_CERT_FILE"] = ca_bundle
 
 auth_type = auth["type"]
 if auth_type == "dummy":
@@ -153,6 +201,8 @@ elif auth_type in ("github", "google", "generic-oauth"):
     c.OAuthenticator.client_secret = secret("PLATFORM_OAUTH_CLIENT_SECRET")
     c.OAuthenticator.oauth_callback_url = oauth["callbackUrl"]
     c.OAuthenticator.enable_auth_state = True
+    if ca_bundle:
+        c.OAuthenticator.http_request_kwargs = {"ca_certs": ca_bundle}
     if oauth.get("scopes"):
         c.OAuthenticator.scope = list(oauth["scopes"])
     if auth_type == "github" and hub["allowedGroups"]:
@@ -213,6 +263,8 @@ elif auth_type == "cas":
     c.CASAuthenticator.cas_service_validate_url = cas["serviceValidateUrl"]
     c.CASAuthenticator.cas_service_url = cas["serviceUrl"]
     c.CASAuthenticator.cas_logout_url = cas.get("logoutUrl") or cas["loginUrl"].replace("/login", "/logout")
+    if ca_bundle:
+        c.CASAuthenticator.cas_client_ca_certs = ca_bundle
 elif auth_type == "ldap":
     ldap = auth["ldap"]
     c.JupyterHub.authenticator_class = "ldapauthenticator.LDAPAuthenticator"
@@ -222,6 +274,8 @@ elif auth_type == "ldap":
     c.LDAPAuthenticator.bind_dn_template = list(ldap["bindDnTemplates"])
     c.LDAPAuthenticator.lookup_dn = ldap["lookupDn"]
     c.LDAPAuthenticator.user_attribute = ldap["userAttribute"]
+    if ca_bundle:
+        c.LDAPAuthenticator.tls_kwargs = {"ca_certs_file": ca_bundle}
     if ldap.get("userSearchBase"):
         c.LDAPAuthenticator.user_search_base = ldap["userSearchBase"]
     if ldap.get("searchUser"):

@@ -7,10 +7,12 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { KubernetesTopologyConfig } from "../../config/types";
 import { registryAuthAddress } from "../../components/images/buildContext";
+import { ImageResolver } from "../../components/images/imageResolver";
 import { PlatformImages } from "../../components/images/platformImages";
 import { HOMES_STORAGE_CLASS, HomesStorage } from "../../components/kubernetes/homesStorage";
 import { HubOnKubernetes, resourceNames } from "../../components/kubernetes/jupyterhub";
 import { DaskGateway } from "../../components/kubernetes/daskGateway/daskGateway";
+import { filledVolumes, SharedVolumes } from "../../components/kubernetes/sharedVolumes";
 import { HOMES_HELPER_PORT } from "../../components/openstack/clusterCloudInit";
 import type { StackOutputs } from "../index";
 import type { ClusterTarget } from "./cluster";
@@ -34,7 +36,7 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         { dependsOn: cluster.ready },
     );
 
-    const images = buildAndPushImages(config);
+    const { images, resolver } = buildAndPushImages(config);
     const hub = new HubOnKubernetes(
         "hub",
         {
@@ -45,6 +47,11 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
             singleuserImage: images.singleuserRef,
             proxyImage: images.proxyRef,
             renewerImage: images.renewerRef,
+            profileImages: Object.fromEntries(
+                config.singleuser.profiles
+                    .filter((p) => p.image !== undefined)
+                    .map((p) => [p.image as string, resolver.resolve(p.image as string, `singleuser.profiles ${p.slug}`)]),
+            ),
             hubLogoFile: images.hubLogoFile,
             publicAddresses: cluster.publicAddresses,
             ...(gluster
@@ -83,6 +90,31 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         );
     }
 
+    // Shared volumes filled from an image: a claim and a fill Job each (after the pull secret).
+    const names = resourceNames(kube.namespace);
+    const pullSecret = hub.resources[`Secret/${names.imagePullSecret}`];
+    const shared =
+        filledVolumes(config).length === 0
+            ? undefined
+            : new SharedVolumes(
+                  "shared",
+                  {
+                      config,
+                      provider: cluster.provider,
+                      namespace: homes.namespace,
+                      resolver,
+                      params: {
+                          namespace: kube.namespace,
+                          storage: gluster ? { kind: "gluster" } : { kind: "class", storageClass: kube.storageClass },
+                          imagePullSecrets: pullSecret ? [names.imagePullSecret] : [],
+                          nodeSelector: kube.userNodeSelector,
+                      },
+                      retainData: config.retainOnDestroy,
+                      jobDependsOn: pullSecret ? [pullSecret] : [],
+                  },
+                  { dependsOn: [homes] },
+              );
+
     return {
         url: hub.publicUrl,
         loginPassword: hub.dummyPassword,
@@ -95,14 +127,17 @@ export function deployHub(config: KubernetesTopologyConfig, cluster: ClusterTarg
         proxyPublicService: hub.proxyPublicServiceName,
         // npm run backup makes a Job from it (scripts/ops/ops.ts).
         ...(config.backup ? { backupCronJob: pulumi.output(resourceNames(kube.namespace).backup) } : {}),
+        resolvedImages: resolver.output(),
+        ...(shared ? { sharedVolumeSources: shared.sources } : {}),
     };
 }
 
 /**
  * Images are built on the operator's Docker engine and pushed: every node pulls them from
- * images.registry (validation requires it for this topology).
+ * images.registry (validation requires it for this topology). Images named by tag are resolved
+ * in their registry, since that is where the nodes pull from.
  */
-function buildAndPushImages(config: KubernetesTopologyConfig): PlatformImages {
+function buildAndPushImages(config: KubernetesTopologyConfig): { images: PlatformImages; resolver: ImageResolver } {
     const registry = config.images.registry;
     const provider = new docker.Provider("build-docker", {
         host: "unix:///var/run/docker.sock",
@@ -110,5 +145,11 @@ function buildAndPushImages(config: KubernetesTopologyConfig): PlatformImages {
             ? [{ address: registryAuthAddress(registry.server), username: registry.username, password: registry.password }]
             : undefined,
     });
-    return new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "..", "images") }, { provider });
+    const resolver = new ImageResolver(provider, "registry");
+    const images = new PlatformImages(
+        "images",
+        { config, imagesDir: path.resolve(__dirname, "..", "..", "images"), resolver },
+        { provider },
+    );
+    return { images, resolver };
 }

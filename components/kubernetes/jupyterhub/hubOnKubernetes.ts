@@ -12,7 +12,7 @@ import * as tls from "@pulumi/tls";
 import type { KubernetesTopologyConfig } from "../../../config/types";
 import { hubSecrets } from "../../hub/secrets";
 import { renderContext, type HubRenderContext } from "./context";
-import { checksum, hubDocumentJson } from "./hub/document";
+import { configChecksum, hubDocumentJson } from "./hub/document";
 import { dockerConfigJson } from "./imagePullSecret";
 import { kubernetesResource } from "./kubernetesResource";
 import type { KubernetesObject } from "./objects";
@@ -33,6 +33,8 @@ export interface HubOnKubernetesArgs {
     proxyImage: pulumi.Input<string>;
     /** The ACME renewer image (PlatformImages.renewerRef); required with hub.tls.mode letsencrypt. */
     renewerImage?: pulumi.Input<string>;
+    /** Profile images the config names by tag → their digest-pinned references. */
+    profileImages?: Readonly<Record<string, pulumi.Input<string>>>;
     /**
      * Fixed IPs of the node(s) the floating IPs translate to: proxy-public's external IPs, where
      * users' ports 80/443 arrive. Without them the hub is only reachable inside the cluster.
@@ -85,6 +87,7 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
                 singleuser: args.singleuserImage,
                 proxy: args.proxyImage,
                 renewer: args.renewerImage,
+                profiles: args.profileImages,
                 scheduler: args.schedulerImage,
                 pause: args.pauseImage,
             },
@@ -98,11 +101,13 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         const secrets = hubSecrets(name, config, this);
         // The document depends on the image digest: a new single-user image changes it and so
         // restarts the hub, which then spawns the new image. Secrets never enter it.
-        const documentJson = pulumi.output(args.singleuserImage).apply((image) => hubDocumentJson(ctx, image));
+        const documentJson = pulumi
+            .all([args.singleuserImage, args.profileImages ?? {}])
+            .apply(([image, profiles]) => hubDocumentJson(ctx, image, profiles));
         const registry = config.images.registry;
         const objects = renderHubObjects(ctx, {
             documentJson,
-            documentChecksum: documentJson.apply(checksum),
+            documentChecksum: documentJson.apply((doc) => configChecksum(ctx, doc)),
             secrets,
             tls: this.proxyCertificate(name, ctx),
             registryDockerConfig: registry

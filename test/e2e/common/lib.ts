@@ -53,8 +53,8 @@ export function run(
     });
 }
 
-export function docker(args: string[]): { code: number; out: string } {
-    const r = spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
+export function docker(args: string[], input?: string): { code: number; out: string } {
+    const r = spawnSync("docker", args, { encoding: "utf8", timeout: 120_000, input });
     return { code: r.status ?? 1, out: (r.stdout ?? "") + (r.status ? (r.stderr ?? "") : "") };
 }
 
@@ -209,7 +209,15 @@ export async function hubHealthy(base: string): Promise<boolean> {
  * messaging protocol) and return what it printed on stdout.
  */
 export async function executeInKernel(base: string, user: string, token: string, code: string, timeoutMs = 60_000): Promise<string> {
-    const api = new URL(`/user/${encodeURIComponent(user)}/api/kernels`, base);
+    return executeInKernelAt(new URL(`/user/${encodeURIComponent(user)}/`, base).href, token, code, timeoutMs, user);
+}
+
+/**
+ * The same against any Jupyter server at `serverUrl` (ending in /): a hub user's
+ * `<hub>/user/<name>/` or a standalone JupyterLab's root.
+ */
+export async function executeInKernelAt(serverUrl: string, token: string, code: string, timeoutMs = 60_000, user = "e2e"): Promise<string> {
+    const api = new URL("api/kernels", serverUrl);
     const created = await fetch(api, {
         method: "POST",
         headers: { authorization: `token ${token}`, "content-type": "application/json" },
@@ -219,7 +227,7 @@ export async function executeInKernel(base: string, user: string, token: string,
         throw new Error(`kernel create: HTTP ${created.status} ${await created.text()}`);
     }
     const kernel = (await created.json()) as { id: string };
-    const wsUrl = new URL(`/user/${encodeURIComponent(user)}/api/kernels/${kernel.id}/channels`, base);
+    const wsUrl = new URL(`api/kernels/${kernel.id}/channels`, serverUrl);
     wsUrl.protocol = wsUrl.protocol === "https:" ? "wss:" : "ws:";
     try {
         return await new Promise<string>((resolve, reject) => {

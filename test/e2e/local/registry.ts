@@ -24,7 +24,7 @@ export async function checkRegistryStack(
             ["images.registry.server", reg.server, false],
             ["images.registry.username", reg.username, false],
             ["images.registry.password", reg.password, true],
-            // The base images this machine builds from (stand-ins when no registry is reachable).
+            // The images are built from this machine's base images (stand-ins when nothing can be pulled).
             ...Object.entries(baseImageConfig()).map(([k, v]): [string, string, boolean] => [k, v, false]),
         ];
         for (const [k, v, secret] of settings) {

@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import { parseRepository } from "../../../config/sections/backup";
 import type { BackupConfig, PlatformConfig } from "../../../config/types";
-import { DEFAULT_SECRETS, DOCKER_VM, EXISTING, LOCAL, parse, problemsOf } from "./fixtures";
+import { DEFAULT_SECRETS, DOCKER_VM, EXISTING, LOCAL, parse, problemsOf, hubConfig } from "./fixtures";
 
 const SECRETS = [
     ...DEFAULT_SECRETS,
@@ -17,7 +17,7 @@ const ON = { "backup.enabled": "true", "backup.password": "correct horse battery
 function backupOf(values: Record<string, string>, secrets = SECRETS): BackupConfig {
     const result = parse(values, secrets);
     assert.ok(result.ok, problemsOf(result).join("\n"));
-    const backup = (result as { config: PlatformConfig }).config.backup;
+    const backup = hubConfig((result as { config: PlatformConfig }).config).backup;
     assert.ok(backup, "backup section missing");
     return backup;
 }
@@ -35,7 +35,7 @@ describe("config: backup", () => {
     it("is absent unless enabled", () => {
         const result = parse(LOCAL);
         assert.ok(result.ok);
-        assert.equal(result.config.backup, undefined);
+        assert.equal(hubConfig(result.config).backup, undefined);
     });
 
     it("defaults: the stack's volume, a daily schedule at 03:17 UTC, 7/4/6 kept, overdue after two days", () => {

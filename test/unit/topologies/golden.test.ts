@@ -29,6 +29,7 @@ const EXAMPLE_SECRETS: Record<string, string[]> = {
     "local-dask": [],
     dev: ["hub.auth.oauth.clientSecret"],
     prod: ["images.registry.password"],
+    lab: [],
 };
 
 function exampleConfig(stack: string): PlatformConfig {

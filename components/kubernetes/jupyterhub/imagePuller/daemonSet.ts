@@ -25,7 +25,7 @@ export function pulledImages(ctx: HubRenderContext): { name: string; image: pulu
     for (const p of ctx.config.singleuser.profiles) {
         if (p.image !== undefined && !seen.has(p.image)) {
             seen.add(p.image);
-            out.push({ name: `image-pull-profile-${p.slug}`, image: p.image });
+            out.push({ name: `image-pull-profile-${p.slug}`, image: ctx.images.profiles?.[p.image] ?? p.image });
         }
     }
     return out;

@@ -4,14 +4,16 @@ import * as docker from "@pulumi/docker";
 import { dockerRunnerDocument, type DockerBackupConfig } from "../../../../components/docker/backup";
 import type { DockerTopologyConfig } from "../../../../config/types";
 import { localConfig } from "../../fixtures/config";
+import { DOCKER_IMAGE_INVOKES } from "../../fixtures/dockerImages";
 import { settle, setup, type RecordingMocks } from "../../harness";
 
 const SECRETS = ["backup.password", "backup.s3.secretAccessKey"];
 const ON = { "backup.enabled": "true", "backup.password": "correct horse battery" };
 
 async function deploy(config: DockerTopologyConfig, hostHomes?: { root: string; socket: string }) {
-    const mocks = await setup({});
+    const mocks = await setup({}, { invokes: DOCKER_IMAGE_INVOKES });
     const { DockerHub } = await import("../../../../components/docker/dockerHub");
+    const { ImageResolver } = await import("../../../../components/images/imageResolver");
     const provider = new docker.Provider("engine", { host: "unix:///var/run/docker.sock" });
     const hub = new DockerHub("hub", {
         config,
@@ -22,6 +24,7 @@ async function deploy(config: DockerTopologyConfig, hostHomes?: { root: string; 
         proxyImage: "sha256:" + "2".repeat(64),
         singleuserImage: "sha256:" + "3".repeat(64),
         hostHomes,
+        resolver: new ImageResolver(provider, "engine"),
     });
     await settle(mocks);
     return { mocks, hub };

@@ -83,9 +83,9 @@ describe("Dask beside the hub: container specs", () => {
             },
             gateway: null,
         });
-        const doc = JSON.parse(dockerHubDocument(config, IMAGE)) as { dask: unknown };
+        const doc = JSON.parse(dockerHubDocument(config, { singleuser: IMAGE })) as { dask: unknown };
         assert.deepStrictEqual(doc.dask, dockerDaskBlock(config));
-        assert.strictEqual((JSON.parse(dockerHubDocument(localConfig(), IMAGE)) as { dask: unknown }).dask, null);
+        assert.strictEqual((JSON.parse(dockerHubDocument(localConfig(), { singleuser: IMAGE })) as { dask: unknown }).dask, null);
     });
 });
 

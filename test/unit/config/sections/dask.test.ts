@@ -1,6 +1,6 @@
 /** dask.*: each bad input names the key, the value and what is allowed; good inputs parse to bytes and cores. */
 import { strict as assert } from "assert";
-import { DOCKER_VM, EXISTING, LOCAL, parse, problemsOf } from "../fixtures";
+import { DOCKER_VM, EXISTING, LOCAL, parse, problemsOf, hubConfig } from "../fixtures";
 
 const ON = { "dask.enabled": "true" };
 
@@ -92,7 +92,7 @@ describe("config: dask.*", () => {
     it("is off by default, with the documented defaults", () => {
         const result = parse(LOCAL);
         assert.ok(result.ok);
-        assert.deepEqual(result.config.dask, {
+        assert.deepEqual(hubConfig(result.config).dask, {
             enabled: false,
             workers: 2,
             worker: { memoryBytes: 2e9, cpu: 1 },
@@ -104,8 +104,8 @@ describe("config: dask.*", () => {
     it("parses Docker sizes and millicores on a Docker topology", () => {
         const result = parse({ ...DOCKER_VM, ...ON, "dask.workers": "4", "dask.worker.memory": "512m", "dask.worker.cpu": "500m" });
         assert.ok(result.ok, problemsOf(result).join("\n"));
-        assert.equal(result.config.dask.workers, 4);
-        assert.deepEqual(result.config.dask.worker, { memoryBytes: 512 * 2 ** 20, cpu: 0.5 });
+        assert.equal(hubConfig(result.config).dask.workers, 4);
+        assert.deepEqual(hubConfig(result.config).dask.worker, { memoryBytes: 512 * 2 ** 20, cpu: 0.5 });
     });
 
     it("parses the gateway's limits on Kubernetes", () => {
@@ -119,7 +119,7 @@ describe("config: dask.*", () => {
             "dask.gateway.idleTimeout": "600",
         });
         assert.ok(result.ok, problemsOf(result).join("\n"));
-        assert.deepEqual(result.config.dask.gateway, {
+        assert.deepEqual(hubConfig(result.config).dask.gateway, {
             traefikImage: "docker.io/traefik:3.3.5",
             maxClustersPerUser: 1,
             maxCoresPerCluster: 8,
