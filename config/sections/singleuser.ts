@@ -71,6 +71,16 @@ export function readSingleuser(r: ConfigReader, topology: Topology): SingleuserC
             "quota above the home's capacity",
         );
     }
+    if (topology === "local" && r.isSet("singleuser.home.quota")) {
+        // Never silently ignored: local homes are Docker named volumes on the engine's own
+        // filesystem, which has no per-volume quota to enforce it with.
+        r.bad(
+            "singleuser.home.quota",
+            r.str("singleuser.home.quota"),
+            "no value on topology local (remove the key)",
+            "local homes are Docker named volumes, which cannot hold a quota; the Docker VM (btrfs qgroups) and Kubernetes (Gluster quotas) enforce one",
+        );
+    }
     const homeMountPath = r.str("singleuser.home.mountPath");
     if (!isAbsolutePath(homeMountPath)) {
         r.bad("singleuser.home.mountPath", homeMountPath, "an absolute path such as /home/jovyan");

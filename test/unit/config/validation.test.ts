@@ -161,17 +161,25 @@ const CASES: Case[] = [
     },
     {
         name: "home quota GiB spelling",
-        base: LOCAL,
+        base: DOCKER_VM,
         set: { "singleuser.home.quota": "1GiB" },
         key: "singleuser.home.quota",
         says: /not a size; got "1GiB"/,
     },
     {
         name: "home quota above size",
-        base: LOCAL,
+        base: DOCKER_VM,
         set: { "singleuser.home.size": "500Mi", "singleuser.home.quota": "1Gi" },
         key: "singleuser.home.quota",
         says: /quota above the home's capacity; got "1Gi"; allowed: at most singleuser.home.size \(500Mi\)/,
+    },
+    {
+        // issue 14: a 1.1 GB write into a 1 GB-quota local home succeeded; refused, never ignored.
+        name: "home quota on local, which cannot enforce one",
+        base: LOCAL,
+        set: { "singleuser.home.quota": "1G" },
+        key: "singleuser.home.quota",
+        says: /local homes are Docker named volumes, which cannot hold a quota; .*got "1G"; allowed: no value on topology local/,
     },
     {
         name: "db volume size nonsense",
