@@ -13,7 +13,7 @@
  * bounds the run. `npm run e2e:backup` (run.sh) prepares the toolchain, images and SeaweedFS.
  */
 import { randomBytes } from "crypto";
-import { Session, baseImageConfig, docker, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "../common/lib";
+import { Session, baseImageConfig, docker, hubHealthy, pulumi, run, stackOutputs, tail, waitFor, Checks } from "../common/lib";
 import { dockerSpawnerEscape } from "../../../components/docker/render";
 
 const STACK = process.env.E2E_STACK ?? "e2e-backup";
@@ -35,27 +35,10 @@ const S3_SECRET = randomBytes(18).toString("hex");
 const REPO_PASSWORD = randomBytes(18).toString("hex");
 const DEADLINE_MINUTES = Number(process.env.E2E_DEADLINE_MINUTES ?? 40);
 
-let passed = 0;
-let failed = 0;
 const secrets = [S3_SECRET, REPO_PASSWORD];
 
-function report(ok: boolean, name: string, detail = ""): void {
-    if (ok) passed++;
-    else failed++;
-    console.log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? ` — ${tail(detail, secrets, 700)}` : ""}`);
-}
-
-async function step(name: string, fn: () => Promise<string | void>): Promise<boolean> {
-    const started = Date.now();
-    try {
-        const detail = await fn();
-        report(true, `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`, detail || "");
-        return true;
-    } catch (err) {
-        report(false, name, err instanceof Error ? err.message : String(err));
-        return false;
-    }
-}
+const checks = new Checks(secrets, 700);
+const { report, step } = checks;
 
 /** `npm run <script> -- args`: the operator's command, exactly as documented. */
 async function ops(script: string, args: string[]): Promise<{ code: number; out: string }> {
@@ -230,7 +213,7 @@ async function cleanSlate(): Promise<void> {
 async function main(): Promise<void> {
     const overall = setTimeout(() => {
         console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
-        console.log(`${passed} passed, ${failed + 1} failed`);
+        console.log(`${checks.summary(1)}`);
         process.exit(1);
     }, DEADLINE_MINUTES * 60_000);
     await cleanSlate();
@@ -515,6 +498,6 @@ main()
     .then(cleanup)
     .catch((err) => report(false, "cleanup", String(err)))
     .finally(() => {
-        console.log(`${passed} passed, ${failed} failed`);
-        process.exit(failed === 0 && passed > 0 ? 0 : 1);
+        console.log(`${checks.summary()}`);
+        process.exit(checks.ok ? 0 : 1);
     });

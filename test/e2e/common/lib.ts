@@ -311,3 +311,47 @@ export function baseImageConfig(): Record<string, string> {
         ),
     );
 }
+
+/**
+ * The PASS/FAIL lines of one end-to-end run and their count. `report` and `step` are bound, so a
+ * test can destructure them; details are cut and have the run's secrets masked (tail()).
+ */
+export class Checks {
+    passed = 0;
+    failed = 0;
+
+    constructor(
+        private readonly secrets: readonly string[],
+        private readonly detailChars = 600,
+    ) {}
+
+    readonly report = (ok: boolean, name: string, detail = ""): void => {
+        if (ok) this.passed++;
+        else this.failed++;
+        console.log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? ` — ${tail(detail, [...this.secrets], this.detailChars)}` : ""}`);
+    };
+
+    /** Run one check; a thrown error is a FAIL. Returns whether it passed. */
+    readonly step = async (name: string, fn: () => Promise<string | void>): Promise<boolean> => {
+        const started = Date.now();
+        const timed = () => `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`;
+        try {
+            const detail = await fn();
+            this.report(true, timed(), detail || "");
+            return true;
+        } catch (err) {
+            this.report(false, timed(), err instanceof Error ? err.message : String(err));
+            return false;
+        }
+    };
+
+    /** `N passed, M failed`, counting `extraFailures` outside any check (a setup that threw). */
+    summary(extraFailures = 0): string {
+        return `${this.passed} passed, ${this.failed + extraFailures} failed`;
+    }
+
+    /** Every check passed, and there was at least one. */
+    get ok(): boolean {
+        return this.failed === 0 && this.passed > 0;
+    }
+}

@@ -13,7 +13,19 @@ import { daskNames } from "../../../components/docker/daskCluster";
 import { dockerSpawnerEscape } from "../../../components/docker/render";
 import { DASK_PORTS } from "../../../components/hub/dask";
 import { localConfig } from "../../unit/fixtures/config";
-import { Session, baseImageConfig, docker, executeInKernel, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "../common/lib";
+import {
+    Session,
+    baseImageConfig,
+    docker,
+    executeInKernel,
+    hubHealthy,
+    pulumi,
+    run,
+    stackOutputs,
+    tail,
+    waitFor,
+    Checks,
+} from "../common/lib";
 
 const STACK = process.env.E2E_DASK_STACK ?? "e2e-dask";
 const PORT = Number(process.env.E2E_DASK_PORT ?? 18300);
@@ -46,27 +58,9 @@ const SCHEDULER = NAMES.scheduler;
 const WORKER_NAMES = Array.from({ length: WORKERS }, (_, i) => NAMES.worker(i));
 const DASHBOARD = `/user/${USER}/proxy/${SCHEDULER}:${DASK_PORTS.dashboard}`;
 
-let passed = 0;
-let failed = 0;
 const secrets: string[] = [];
-
-function report(ok: boolean, name: string, detail = ""): void {
-    if (ok) passed++;
-    else failed++;
-    console.log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? ` — ${tail(detail, secrets, 800)}` : ""}`);
-}
-
-async function step(name: string, fn: () => Promise<string | void>): Promise<boolean> {
-    const started = Date.now();
-    try {
-        const detail = await fn();
-        report(true, `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`, detail || "");
-        return true;
-    } catch (err) {
-        report(false, name, err instanceof Error ? err.message : String(err));
-        return false;
-    }
-}
+const checks = new Checks(secrets, 800);
+const { report, step } = checks;
 
 function stackContainers(): string[] {
     return docker(["ps", "-aq", "--filter", `label=org.jupyterhub-platform.stack=${STACK}`])
@@ -184,7 +178,7 @@ interface KernelResult {
 async function main(): Promise<void> {
     const overall = setTimeout(() => {
         console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
-        console.log(`${passed} passed, ${failed + 1} failed`);
+        console.log(`${checks.summary(1)}`);
         process.exit(1);
     }, DEADLINE_MINUTES * 60_000);
     try {
@@ -330,6 +324,6 @@ main()
     .then(cleanup)
     .catch((err) => report(false, "cleanup", String(err)))
     .finally(() => {
-        console.log(`${passed} passed, ${failed} failed`);
-        process.exit(failed === 0 && passed > 0 ? 0 : 1);
+        console.log(`${checks.summary()}`);
+        process.exit(checks.ok ? 0 : 1);
     });

@@ -14,7 +14,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { GATEWAY_PREFIX, gatewayNames } from "../../../components/kubernetes/daskGateway/names";
-import { Session, baseImageConfig, executeInKernel, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "../common/lib";
+import { Session, baseImageConfig, executeInKernel, hubHealthy, pulumi, run, stackOutputs, tail, waitFor, Checks } from "../common/lib";
 import { startRegistry, type LoopbackRegistry } from "../common/registry";
 import { kubeJson, kubectl, pods, podReady, type Pod } from "./kube";
 
@@ -34,28 +34,11 @@ const USER = "dora";
 const CULL_TIMEOUT = 90;
 const GW = gatewayNames(NS);
 
-let passed = 0;
-let failed = 0;
 const secrets: string[] = [];
 let registry: LoopbackRegistry | undefined;
 
-function report(ok: boolean, name: string, detail = ""): void {
-    if (ok) passed++;
-    else failed++;
-    console.log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? ` — ${tail(detail, secrets, 900)}` : ""}`);
-}
-
-async function step(name: string, fn: () => Promise<string | void>): Promise<boolean> {
-    const started = Date.now();
-    try {
-        const detail = await fn();
-        report(true, `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`, detail || "");
-        return true;
-    } catch (err) {
-        report(false, `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`, err instanceof Error ? err.message : String(err));
-        return false;
-    }
-}
+const checks = new Checks(secrets, 900);
+const { report, step } = checks;
 
 async function stackExists(): Promise<boolean> {
     const ls = await run("pulumi", ["stack", "ls", "--json", "--non-interactive"], { timeoutMs: 60_000 });
@@ -192,7 +175,7 @@ async function main(): Promise<void> {
     fs.mkdirSync(RUN_DIR, { recursive: true });
     const overall = setTimeout(() => {
         console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
-        console.log(`${passed} passed, ${failed + 1} failed`);
+        console.log(`${checks.summary(1)}`);
         process.exit(1);
     }, DEADLINE_MINUTES * 60_000);
     try {
@@ -363,6 +346,6 @@ main()
     .then(cleanup)
     .catch((err) => report(false, "cleanup", String(err)))
     .finally(() => {
-        console.log(`${passed} passed, ${failed} failed`);
-        process.exit(failed === 0 && passed > 0 ? 0 : 1);
+        console.log(`${checks.summary()}`);
+        process.exit(checks.ok ? 0 : 1);
     });

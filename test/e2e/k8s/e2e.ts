@@ -33,6 +33,7 @@ import {
     stackOutputs,
     tail,
     waitFor,
+    Checks,
 } from "../common/lib";
 import { startRegistry, type LoopbackRegistry } from "../common/registry";
 import { bytesOf, coresOf, events, kubeJson, kubectl, nodeImageDigests, nodeMemory, podReady, pods, type Pod } from "./kube";
@@ -69,28 +70,11 @@ const CPU_GUARANTEE = 0.1;
 const CPU_LIMIT = 0.5;
 const Mi = 2 ** 20;
 
-let passed = 0;
-let failed = 0;
 const secrets: string[] = [];
 let registry: LoopbackRegistry | undefined;
 
-function report(ok: boolean, name: string, detail = ""): void {
-    if (ok) passed++;
-    else failed++;
-    console.log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? ` — ${tail(detail, secrets, 900)}` : ""}`);
-}
-
-async function step(name: string, fn: () => Promise<string | void>): Promise<boolean> {
-    const started = Date.now();
-    try {
-        const detail = await fn();
-        report(true, `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`, detail || "");
-        return true;
-    } catch (err) {
-        report(false, `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`, err instanceof Error ? err.message : String(err));
-        return false;
-    }
-}
+const checks = new Checks(secrets, 900);
+const { report, step } = checks;
 
 function must(r: { code: number; out: string; err: string }, what: string): string {
     if (r.code !== 0) throw new Error(`${what}: ${(r.err || r.out).trim().slice(-600)}`);
@@ -285,7 +269,7 @@ async function main(): Promise<void> {
     fs.mkdirSync(RUN_DIR, { recursive: true });
     const overall = setTimeout(() => {
         console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
-        console.log(`${passed} passed, ${failed + 1} failed`);
+        console.log(`${checks.summary(1)}`);
         process.exit(1);
     }, DEADLINE_MINUTES * 60_000);
     overall.unref();
@@ -720,6 +704,6 @@ main()
     .catch((err) => report(false, "cleanup", String(err)))
     .finally(() => {
         registry?.stop();
-        console.log(`${passed} passed, ${failed} failed`);
-        process.exit(failed === 0 && passed > 0 ? 0 : 1);
+        console.log(`${checks.summary()}`);
+        process.exit(checks.ok ? 0 : 1);
     });

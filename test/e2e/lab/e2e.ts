@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { chromium } from "playwright-core";
-import { PROJECT_DIR, docker, executeInKernelAt, pulumi, run, stackOutputs, tail } from "../common/lib";
+import { PROJECT_DIR, docker, executeInKernelAt, pulumi, run, stackOutputs, tail, Checks } from "../common/lib";
 
 const STACK = process.env.E2E_LAB_STACK ?? "e2e-lab";
 const PORT = Number(process.env.E2E_LAB_PORT ?? 18888);
@@ -28,27 +28,9 @@ const DEADLINE_MINUTES = Number(process.env.E2E_DEADLINE_MINUTES ?? 30);
 /** A registry on a loopback port nothing listens on: a tag there cannot be resolved, and nothing leaves the machine. */
 const UNRESOLVABLE = "127.0.0.1:1/e2e-lab/missing:never";
 
-let passed = 0;
-let failed = 0;
 const secrets: string[] = [];
-
-function report(ok: boolean, name: string, detail = ""): void {
-    if (ok) passed++;
-    else failed++;
-    console.log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? ` — ${tail(detail, secrets, 600)}` : ""}`);
-}
-
-async function step(name: string, fn: () => Promise<string | void>): Promise<boolean> {
-    const started = Date.now();
-    try {
-        const detail = await fn();
-        report(true, `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`, detail || "");
-        return true;
-    } catch (err) {
-        report(false, name, err instanceof Error ? err.message : String(err));
-        return false;
-    }
-}
+const checks = new Checks(secrets, 600);
+const { report, step } = checks;
 
 async function up(): Promise<string> {
     const r = await pulumi(["up", "--yes", "--skip-preview"], STACK, 15 * 60_000);
@@ -321,7 +303,7 @@ async function cleanup(workDir: string): Promise<void> {
 
 const overall = setTimeout(() => {
     console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
-    console.log(`${passed} passed, ${failed + 1} failed`);
+    console.log(`${checks.summary(1)}`);
     process.exit(1);
 }, DEADLINE_MINUTES * 60_000);
 
@@ -334,6 +316,6 @@ main(workDir)
     .catch((err) => report(false, "cleanup", String(err)))
     .finally(() => {
         clearTimeout(overall);
-        console.log(`${passed} passed, ${failed} failed`);
-        process.exit(failed === 0 && passed > 0 ? 0 : 1);
+        console.log(`${checks.summary()}`);
+        process.exit(checks.ok ? 0 : 1);
     });

@@ -34,6 +34,7 @@ import {
     stackOutputs,
     tail,
     waitFor,
+    Checks,
 } from "../common/lib";
 
 const STACK = process.env.E2E_STACK ?? "e2e-local";
@@ -68,28 +69,9 @@ const CONFIG: Record<string, string> = {
     ...baseImageConfig(),
 };
 
-let passed = 0;
-let failed = 0;
 const secrets: string[] = [];
-
-function report(ok: boolean, name: string, detail = ""): void {
-    if (ok) passed++;
-    else failed++;
-    console.log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? ` — ${tail(detail, secrets, 600)}` : ""}`);
-}
-
-/** Run one step; a thrown error is a FAIL. Returns whether it passed. */
-async function step(name: string, fn: () => Promise<string | void>): Promise<boolean> {
-    const started = Date.now();
-    try {
-        const detail = await fn();
-        report(true, `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`, detail || "");
-        return true;
-    } catch (err) {
-        report(false, name, err instanceof Error ? err.message : String(err));
-        return false;
-    }
-}
+const checks = new Checks(secrets, 600);
+const { report, step } = checks;
 
 async function up(): Promise<void> {
     const r = await pulumi(["up", "--yes", "--skip-preview"], STACK, 20 * 60_000);
@@ -175,7 +157,7 @@ async function main(): Promise<void> {
     fs.mkdirSync(OUT_DIR, { recursive: true });
     const overall = setTimeout(() => {
         console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
-        console.log(`${passed} passed, ${failed + 1} failed`);
+        console.log(`${checks.summary(1)}`);
         process.exit(1);
     }, DEADLINE_MINUTES * 60_000);
 
@@ -503,6 +485,6 @@ main()
     .then(cleanup)
     .catch((err) => report(false, "cleanup", String(err)))
     .finally(() => {
-        console.log(`${passed} passed, ${failed} failed`);
-        process.exit(failed === 0 && passed > 0 ? 0 : 1);
+        console.log(`${checks.summary()}`);
+        process.exit(checks.ok ? 0 : 1);
     });

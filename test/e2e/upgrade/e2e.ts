@@ -12,7 +12,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { PROJECT_DIR, Session, baseImageConfig, docker, hubHealthy, run, tail, waitFor } from "../common/lib";
+import { PROJECT_DIR, Session, baseImageConfig, docker, hubHealthy, run, tail, waitFor, Checks } from "../common/lib";
 import { dockerSpawnerEscape } from "../../../components/docker/render";
 
 const STACK = process.env.E2E_STACK ?? "e2e-upgrade";
@@ -30,27 +30,9 @@ const ADMIN = "e2e-admin";
 const VOLUMES = [HUB_DATA, ...USERS.map((u) => `${PREFIX}-home-${dockerSpawnerEscape(u)}`)];
 const DEADLINE_MINUTES = Number(process.env.E2E_DEADLINE_MINUTES ?? 40);
 
-let passed = 0;
-let failed = 0;
 const secrets: string[] = [];
-
-function report(ok: boolean, name: string, detail = ""): void {
-    if (ok) passed++;
-    else failed++;
-    console.log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? ` — ${tail(detail, secrets, 700)}` : ""}`);
-}
-
-async function step(name: string, fn: () => Promise<string | void>): Promise<boolean> {
-    const started = Date.now();
-    try {
-        const detail = await fn();
-        report(true, `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`, detail || "");
-        return true;
-    } catch (err) {
-        report(false, name, err instanceof Error ? err.message : String(err));
-        return false;
-    }
-}
+const checks = new Checks(secrets, 700);
+const { report, step } = checks;
 
 /** pulumi in `dir` (the release's worktree or this checkout), on this checkout's state backend. */
 async function pulumiIn(dir: string, args: string[], timeoutMs = 20 * 60_000) {
@@ -122,7 +104,7 @@ const content = (user: string): string => `${user} wrote this before the upgrade
 async function main(): Promise<void> {
     const overall = setTimeout(() => {
         console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
-        console.log(`${passed} passed, ${failed + 1} failed`);
+        console.log(`${checks.summary(1)}`);
         process.exit(1);
     }, DEADLINE_MINUTES * 60_000);
     if (!PREV_DIR || !NEW_BASE) throw new Error("JHP_PREVIOUS_DIR and JHP_NEW_HUB_BASE_IMAGE must be set (npm run e2e:upgrade)");
@@ -293,6 +275,6 @@ main()
     .then(cleanup)
     .catch((err) => report(false, "cleanup", String(err)))
     .finally(() => {
-        console.log(`${passed} passed, ${failed} failed`);
-        process.exit(failed === 0 && passed > 0 ? 0 : 1);
+        console.log(`${checks.summary()}`);
+        process.exit(checks.ok ? 0 : 1);
     });
