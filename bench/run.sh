@@ -7,14 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${BENCH_K8S:-1}" != 0 ] && [ -z "${JHP_CLUSTER_LOCK_HELD:-}" ]; then
-    lock="$(
-        # shellcheck source=tools/local-cluster/lib.sh
-        . tools/local-cluster/lib.sh
-        echo "$CLUSTER_LOCK"
-    )"
-    echo "bench: waiting for the cluster lock $lock (at most ${BENCH_LOCK_WAIT:-1800} s)"
-    exec env JHP_CLUSTER_LOCK_HELD=1 flock -w "${BENCH_LOCK_WAIT:-1800}" "$lock" timeout "${BENCH_TIMEOUT:-5400}" bash "$0" "$@"
+if [ "${BENCH_K8S:-1}" != 0 ]; then
+    # shellcheck source=tools/local-cluster/hold-lock.sh
+    . tools/local-cluster/hold-lock.sh
+    jhp_hold_cluster_lock bench "${BENCH_LOCK_WAIT:-1800}" timeout "${BENCH_TIMEOUT:-5400}" bash "$0" "$@"
 fi
 
 if ! bash scripts/docker/prepare-local.sh; then

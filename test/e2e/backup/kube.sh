@@ -12,9 +12,9 @@
 # Prints PASS/FAIL lines and `N passed, M failed`.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-if [ "${JHP_CLUSTER_LOCKED:-}" != 1 ]; then
-    exec env JHP_CLUSTER_LOCKED=1 flock -w 5400 /tmp/jhp-cluster.lock bash "$0" "$@"
-fi
+# shellcheck source=../../../tools/local-cluster/hold-lock.sh
+. tools/local-cluster/hold-lock.sh
+jhp_hold_cluster_lock e2e:backup:kube 5400 bash "$0" "$@"
 
 NS=${JHP_BACKUP_E2E_NAMESPACE:-jhp-backup-e2e}
 IMAGE=jupyterhub-platform/hub:backup-kube-e2e

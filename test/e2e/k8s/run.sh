@@ -18,21 +18,9 @@ cd "$(dirname "$0")/../../.."
 ROOT="$(pwd)"
 LC="$ROOT/tools/local-cluster"
 
-if [ -z "${JHP_CLUSTER_LOCK_HELD:-}" ]; then
-    lock="$(
-        # shellcheck source=../../../tools/local-cluster/lib.sh
-        . "$LC/lib.sh"
-        echo "$CLUSTER_LOCK"
-    )"
-    echo "e2e:k8s: waiting for the cluster lock $lock (at most ${E2E_LOCK_WAIT:-5400} s)"
-    rc=0
-    JHP_CLUSTER_LOCK_HELD=1 flock -w "${E2E_LOCK_WAIT:-5400}" -E 75 "$lock" bash "$0" "$@" || rc=$?
-    if [ "$rc" -eq 75 ]; then
-        echo "FAIL could not take the cluster lock $lock within ${E2E_LOCK_WAIT:-5400} s"
-        echo "0 passed, 1 failed"
-    fi
-    exit "$rc"
-fi
+# shellcheck source=../../../tools/local-cluster/hold-lock.sh
+. "$LC/hold-lock.sh"
+jhp_hold_cluster_lock e2e:k8s "${E2E_LOCK_WAIT:-5400}" bash "$0" "$@"
 
 T0=$SECONDS
 export E2E_K8S_RUN="${E2E_K8S_RUN:-/tmp/jhp-e2e-k8s}"
