@@ -32,7 +32,7 @@ GO_TOOLS="$LC_ROOT/tools/offline/go-tools"
 
 # Only one local cluster can run on a machine: everything that brings it up, uses it or takes it
 # down for a while (e2e:k8s, bench) holds this lock (flock) for its whole run.
-# shellcheck source=hold-lock.sh
+# shellcheck source=tools/local-cluster/hold-lock.sh
 . "$LC_ROOT/tools/local-cluster/hold-lock.sh"
 
 # ── network ────────────────────────────────────────────────────────────────────────────────────

@@ -12,7 +12,7 @@
 # Prints PASS/FAIL lines and `N passed, M failed`.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-# shellcheck source=../../../tools/local-cluster/hold-lock.sh
+# shellcheck source=tools/local-cluster/hold-lock.sh
 . tools/local-cluster/hold-lock.sh
 jhp_hold_cluster_lock e2e:backup:kube 5400 bash "$0" "$@"
 
