@@ -54,6 +54,20 @@ bash "$LC_ROOT/scripts/docker/ensure-dockerd.sh" >&2
 bash "$LC_DIR/images.sh"
 log "images ready ($(since "$start"))"
 
+# A run directory none of whose daemons is alive is what an interrupted run left (a killed CI
+# job, a reboot): its containerd root can list images whose layers are gone. Take it down the
+# usual way (which restores what it changed on the machine) and start clean.
+if [ -d "$RUN" ]; then
+    alive=0
+    for d in "${DAEMONS[@]}"; do
+        if daemon_running "$d"; then alive=1; fi
+    done
+    if [ "$alive" = 0 ]; then
+        log "$RUN is left from a run that no longer runs: taking it down first"
+        bash "$LC_DIR/down.sh"
+    fi
+fi
+
 mkdir -p "$LOGS" "$PIDS" "$STATE" "$KCFG" "$CTRD_DIR" "$CNI_CONF_DIR" "$CNI_IPAM_DIR" "$KUBELET_DIR" "$POD_LOGS_DIR" "$STORAGE_DIR"
 
 # render TEMPLATE: the template with each @NAME@ replaced by lib.sh's value of NAME.
