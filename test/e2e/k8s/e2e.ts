@@ -250,7 +250,7 @@ async function deleteRoute(route: string): Promise<void> {
         "base64",
     ).toString();
     const ip = must(kubectl(["-n", NS, "get", "service", NAMES.proxyApiService, "-o", "jsonpath={.spec.clusterIP}"]), "proxy-api");
-    const res = await fetch(`http://${ip}:8001/api/routes${route.replace(/\/$/, "")}`, {
+    const res = await fetch(`http://${ip}:8001/api/routes${route}`, {
         method: "DELETE",
         headers: { authorization: `token ${token}` },
         signal: AbortSignal.timeout(10_000),
@@ -486,7 +486,8 @@ async function main(): Promise<void> {
             await waitHub(BASE);
             const model = await userModel(session, USER, token);
             if (!model.servers[""]?.ready) throw new Error("the new hub lost the running server");
-            const route = `/user/${USER}/`;
+            // configurable-http-proxy keys routes without the trailing slash.
+            const route = `/user/${USER}`;
             const routes = await proxyRoutes();
             if (!routes[route]) throw new Error(`no route ${route} in ${Object.keys(routes).join(" ")}`);
             await deleteRoute(route);
