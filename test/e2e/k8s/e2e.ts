@@ -34,7 +34,7 @@ import {
     tail,
     waitFor,
 } from "../common/lib";
-import { startRegistry, type LoopbackRegistry } from "../common/registry";
+import { REGISTRY_CACHE_DIR, startRegistry, type LoopbackRegistry } from "../common/registry";
 import { bytesOf, coresOf, events, kubeJson, kubectl, nodeImageDigests, nodeMemory, podReady, pods, type Pod } from "./kube";
 
 const RUN_DIR = process.env.E2E_K8S_RUN ?? "/tmp/jhp-e2e-k8s";
@@ -293,7 +293,7 @@ async function main(): Promise<void> {
     let guarantee = 0;
     const prepared = await step("prepare: clean slate, loopback registry, stack config sized to the node", async () => {
         await cleanSlate();
-        registry = await startRegistry(REGISTRY_PORT, path.join(RUN_DIR, "registry.pid"));
+        registry = await startRegistry(REGISTRY_PORT, { pidFile: path.join(RUN_DIR, "registry.pid"), storageDir: REGISTRY_CACHE_DIR });
         secrets.push(registry.password);
         const g = userGuarantee();
         guarantee = g.bytes;
