@@ -16,7 +16,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PROJECT_DIR, Session, baseImageConfig, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "../test/e2e/common/lib";
-import { startRegistry, type LoopbackRegistry } from "../test/e2e/common/registry";
+import { REGISTRY_CACHE_DIR, startRegistry, type LoopbackRegistry } from "../test/e2e/common/registry";
 import { kubectl, pods, podReady } from "../test/e2e/k8s/kube";
 
 export interface Row {
@@ -162,7 +162,7 @@ export async function kubernetesRows(sequential: number, concurrent: number): Pr
     let reg: LoopbackRegistry | undefined;
     const log = (m: string) => console.log(`bench (kubernetes): ${m}`);
     try {
-        reg = await startRegistry(REGISTRY_PORT);
+        reg = await startRegistry(REGISTRY_PORT, { storageDir: REGISTRY_CACHE_DIR });
         log("cluster down, then cluster:up with binaries and images cached");
         sh("down.sh", [], {}, 600_000);
         const clusterUp = sh("up.sh", [], { JHP_CLUSTER_REGISTRIES: reg.server }, 1800_000);

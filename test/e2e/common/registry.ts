@@ -10,6 +10,14 @@ import * as os from "os";
 import * as path from "path";
 import { waitFor } from "./lib";
 
+/**
+ * Layers pushed by the Kubernetes tests and the bench, kept between runs (content-addressed, so a
+ * cache: a warm run pushes no new layer). E2E_K8S_REGISTRY_CACHE moves it.
+ */
+export const REGISTRY_CACHE_DIR =
+    process.env.E2E_K8S_REGISTRY_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "jupyterhub-platform", "e2e-k8s-registry");
+
 export interface LoopbackRegistry {
     server: string;
     username: string;
@@ -18,10 +26,13 @@ export interface LoopbackRegistry {
 }
 
 /**
- * Start docker-registry on 127.0.0.1:<port> with one htpasswd user. `pidFile` (optional) receives
- * its pid, so a wrapper script can stop it even when this process dies first.
+ * Start docker-registry on 127.0.0.1:<port> with one htpasswd user (a new password each time).
+ * `opts.pidFile` receives its pid, so a wrapper script can stop it even when this process dies
+ * first; `opts.storageDir` keeps the pushed layers there (a cache: a warm run pushes nothing new),
+ * else they go with the registry.
  */
-export async function startRegistry(port: number, pidFile?: string): Promise<LoopbackRegistry> {
+export async function startRegistry(port: number, opts: { pidFile?: string; storageDir?: string } = {}): Promise<LoopbackRegistry> {
+    const pidFile = opts.pidFile;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-registry-"));
     const username = "e2e";
     const password = `e2e-${Math.random().toString(36).slice(2)}-registry`;
@@ -33,7 +44,7 @@ export async function startRegistry(port: number, pidFile?: string): Promise<Loo
         [
             "version: 0.1",
             "log: { level: warn }",
-            `storage: { filesystem: { rootdirectory: ${dir}/data } }`,
+            `storage: { filesystem: { rootdirectory: ${opts.storageDir ?? `${dir}/data`} } }`,
             `http: { addr: "127.0.0.1:${port}" }`,
             `auth: { htpasswd: { realm: e2e, path: ${dir}/htpasswd } }`,
             "",

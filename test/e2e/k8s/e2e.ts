@@ -35,7 +35,7 @@ import {
     waitFor,
     Checks,
 } from "../common/lib";
-import { startRegistry, type LoopbackRegistry } from "../common/registry";
+import { REGISTRY_CACHE_DIR, startRegistry, type LoopbackRegistry } from "../common/registry";
 import { bytesOf, coresOf, events, kubeJson, kubectl, nodeImageDigests, nodeMemory, podReady, pods, type Pod } from "./kube";
 
 const RUN_DIR = process.env.E2E_K8S_RUN ?? "/tmp/jhp-e2e-k8s";
@@ -234,7 +234,7 @@ async function deleteRoute(route: string): Promise<void> {
         "base64",
     ).toString();
     const ip = must(kubectl(["-n", NS, "get", "service", NAMES.proxyApiService, "-o", "jsonpath={.spec.clusterIP}"]), "proxy-api");
-    const res = await fetch(`http://${ip}:8001/api/routes${route.replace(/\/$/, "")}`, {
+    const res = await fetch(`http://${ip}:8001/api/routes${route}`, {
         method: "DELETE",
         headers: { authorization: `token ${token}` },
         signal: AbortSignal.timeout(10_000),
@@ -277,7 +277,7 @@ async function main(): Promise<void> {
     let guarantee = 0;
     const prepared = await step("prepare: clean slate, loopback registry, stack config sized to the node", async () => {
         await cleanSlate();
-        registry = await startRegistry(REGISTRY_PORT, path.join(RUN_DIR, "registry.pid"));
+        registry = await startRegistry(REGISTRY_PORT, { pidFile: path.join(RUN_DIR, "registry.pid"), storageDir: REGISTRY_CACHE_DIR });
         secrets.push(registry.password);
         const g = userGuarantee();
         guarantee = g.bytes;
@@ -470,7 +470,8 @@ async function main(): Promise<void> {
             await waitHub(BASE);
             const model = await userModel(session, USER, token);
             if (!model.servers[""]?.ready) throw new Error("the new hub lost the running server");
-            const route = `/user/${USER}/`;
+            // configurable-http-proxy keys routes without the trailing slash.
+            const route = `/user/${USER}`;
             const routes = await proxyRoutes();
             if (!routes[route]) throw new Error(`no route ${route} in ${Object.keys(routes).join(" ")}`);
             await deleteRoute(route);
