@@ -15,7 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { GATEWAY_PREFIX, gatewayNames } from "../../../components/kubernetes/daskGateway/names";
 import { Session, baseImageConfig, executeInKernel, hubHealthy, pulumi, run, stackOutputs, tail, waitFor, Checks } from "../common/lib";
-import { startRegistry, type LoopbackRegistry } from "../common/registry";
+import { REGISTRY_CACHE_DIR, startRegistry, type LoopbackRegistry } from "../common/registry";
 import { kubeJson, kubectl, pods, podReady, type Pod } from "./kube";
 
 const RUN_DIR = process.env.E2E_K8S_RUN ?? "/tmp/jhp-e2e-dask-gateway";
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     }, DEADLINE_MINUTES * 60_000);
     try {
         await cleanSlate();
-        registry = await startRegistry(REGISTRY_PORT, path.join(RUN_DIR, "registry.pid"));
+        registry = await startRegistry(REGISTRY_PORT, { pidFile: path.join(RUN_DIR, "registry.pid"), storageDir: REGISTRY_CACHE_DIR });
         secrets.push(registry.password);
         await createStack(registry);
         await scenario();
