@@ -14,7 +14,7 @@ import {
     TLS_KEY_PATH,
     type DockerVmUserDataParams,
 } from "./dockerVmCloudInit";
-import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server";
+import { floatingIpFor, nodePort, Server, serverMetadata, type VmPlacementArgs } from "./server";
 import { SshReady } from "./sshReady";
 
 export interface DockerVmArgs extends VmPlacementArgs {
@@ -125,7 +125,7 @@ export class DockerVm extends pulumi.ComponentResource {
                     // Manual TLS puts the private key into the user-data.
                     return tls.mode === "manual-secret" ? pulumi.secret(rendered) : rendered;
                 },
-                metadata: { "jupyterhub-platform/role": "docker", "jupyterhub-platform/stack": config.stack },
+                metadata: serverMetadata("docker", config.stack),
             },
             { parent: this },
         );

@@ -8,7 +8,7 @@ import * as random from "@pulumi/random";
 import type { KubernetesOnOpenStackConfig } from "../../config/types";
 import { BRICK_DIR, GLUSTER_VOLUME, glusterReplica, renderStorageUserData, STORAGE_ADMIN_MOUNT } from "./clusterCloudInit";
 import type { GlusterParams } from "./scripts";
-import { nodePort, Server, type VmPlacementArgs } from "./server";
+import { nodePort, Server, serverMetadata, type VmPlacementArgs } from "./server";
 import { SINGLEUSER_OWNER } from "../hub/contract";
 
 export interface GlusterStorageArgs extends VmPlacementArgs {
@@ -91,7 +91,7 @@ export class GlusterStorage extends pulumi.ComponentResource {
                                     }),
                                 ),
                             ),
-                        metadata: { "jupyterhub-platform/role": "storage", "jupyterhub-platform/stack": config.stack },
+                        metadata: serverMetadata("storage", config.stack),
                     },
                     { parent: this },
                 ),
