@@ -4,10 +4,13 @@
  * API answered with an error or a perpetual diff.
  */
 import * as assert from "assert";
+import * as openstack from "@pulumi/openstack";
 import type { PlatformConfig } from "../../../../config/types";
+import { SecurityGroups } from "../../../../components/openstack/securityGroups";
+import { clusterRules, dockerVmRules } from "../../../../components/openstack/securityRules";
 import { METADATA_KEYS, novaMetadataProblems, serverMetadata } from "../../../../components/openstack/server";
 import { settle } from "../../harness";
-import { devConfig, plain, prodConfig, setupMocks, type PlatformMocks } from "../../fixtures/platformMocks";
+import { devConfig, optionsRecorder, plain, prodConfig, setupMocks, type PlatformMocks } from "../../fixtures/platformMocks";
 
 async function deploy(config: PlatformConfig): Promise<PlatformMocks> {
     const mocks = await setupMocks();
@@ -45,6 +48,27 @@ describe("OpenStack API constraints", () => {
                     const metadata = plain<Record<string, string>>(r.inputs.metadata);
                     assert.ok(METADATA_KEYS.role in metadata, `${r.name} has no role metadata`);
                     assert.deepStrictEqual(novaMetadataProblems(metadata), [], r.name);
+                }
+            });
+        }
+    });
+
+    describe("Neutron security group rules (409 SecurityGroupRuleExists when a rule was replaced create-first)", () => {
+        const tables = {
+            "docker-vm": dockerVmRules({ adminCidrs: ["192.0.2.0/24", "198.51.100.0/24"], plainHttpPort: 8000 }),
+            cluster: clusterRules({ adminCidrs: ["192.0.2.0/24"], calicoMode: "bgp", podCidr: "192.168.0.0/16", typha: true }),
+        };
+        for (const [name, rules] of Object.entries(tables)) {
+            it(`${name}: every rule is deleted before its replacement is created`, async () => {
+                const mocks = await setupMocks();
+                const rec = optionsRecorder();
+                const provider = new openstack.Provider("os", { cloud: "unit" });
+                new SecurityGroups("sg", { rules, provider, namePrefix: "unit" }, { transformations: [rec.transformation] });
+                await settle(mocks);
+                const ruleResources = mocks.ofType("openstack:networking/secGroupRule:SecGroupRule");
+                assert.ok(ruleResources.length > 0);
+                for (const r of ruleResources) {
+                    assert.strictEqual(rec.seen.get(r.name)?.deleteBeforeReplace, true, r.name);
                 }
             });
         }
