@@ -19,11 +19,13 @@
  * Prints PASS/FAIL lines and `N passed, M failed`. Bounded: each pulumi command has a timeout
  * and the run E2E_OS_DEADLINE_MINUTES (default 60). Never connects to an instance's address.
  */
+import { spawnSync } from "child_process";
 import type { DockerVmConfig, KubernetesOnOpenStackConfig } from "../../../config/types";
 import { devFindings, prodFindings, readVolume, type DevFacts, type Finding } from "./checks";
 import {
     Reporter,
     cliStats,
+    control,
     createStack,
     createStackFromExample,
     deleteByPrefix,
@@ -36,6 +38,7 @@ import {
     pulumi,
     removeStack,
     removeStackAndLeftovers,
+    stackExists,
     setConfig,
     tail,
     SECRETS,
@@ -386,49 +389,76 @@ async function prodFlow(): Promise<void> {
 
 // ------------------------------------------------------------------ main
 
-async function cleanSlate(): Promise<void> {
+/**
+ * Removes every test stack that exists (unprotect, destroy, `stack rm`, stale locks) and every
+ * object named with a test stack's prefix, plus our floating IPs without a port. Returns what
+ * it had to remove (empty when the flows cleaned up after themselves).
+ */
+async function sweep(): Promise<string[]> {
+    const removed: string[] = [];
     const stacks = Object.values(STACKS);
-    for (const stack of stacks) await removeStack(stack);
+    for (const stack of stacks) {
+        if (await stackExists(stack)) removed.push(`stack ${stack}`);
+        await removeStack(stack);
+    }
     // One listing for every stack; the per-kind deletion only for a stack with leftovers.
     const left = await leftovers(...stacks.map(prefixOf));
     for (const prefix of stacks.map(prefixOf).filter((p) => left.some((l) => l.split(" ").pop()!.startsWith(`${p}-`)))) {
-        const deleted = await deleteByPrefix(prefix);
-        console.log(`e2e:openstack: removed leftovers of an earlier run: ${deleted.join(", ")}`);
+        removed.push(...(await deleteByPrefix(prefix)));
     }
     // Floating IPs have no name: one of ours without a port is a leftover of an interrupted run.
     const fips = await os<{ ID: string; Port: string | null; Description: string }[]>(["floating", "ip", "list", "--long"]);
     for (const f of fips.filter((f) => f.Description === FIP_DESCRIPTION && !f.Port)) {
         await os(["floating", "ip", "delete", f.ID], { json: false });
+        removed.push(`floating ip ${f.ID}`);
+    }
+    return removed;
+}
+
+/** Stops the commands this process started (by their pids: pulumi, openstack) so the sweep can run. */
+function stopChildren(): void {
+    const ps = spawnSync("ps", ["-o", "pid=", "--ppid", String(process.pid)], { encoding: "utf8", timeout: 10_000 });
+    for (const pid of (ps.stdout ?? "").split(/\s+/).filter(Boolean).map(Number)) {
+        if (pid === ps.pid) continue;
+        try {
+            process.kill(pid, "SIGTERM");
+        } catch {
+            // already gone
+        }
     }
 }
 
 async function main(): Promise<void> {
     const t0 = Date.now();
     const overall = setTimeout(() => {
-        console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
-        console.log(`${r.passed} passed, ${r.failed + 1} failed`);
-        process.exit(1);
+        r.report(false, `deadline of ${DEADLINE_MINUTES} minutes reached: the running commands are stopped, the test stacks swept`);
+        control.aborted = true;
+        stopChildren();
     }, DEADLINE_MINUTES * 60_000);
     try {
-        await cleanSlate();
+        const earlier = await sweep();
+        if (earlier.length) console.log(`e2e:openstack: removed leftovers of an earlier run: ${earlier.join(", ")}`);
         await examplePreviews();
         await badConfigFlow();
         await devFlow();
         await prodFlow();
-        await r.step("nothing of the test stacks is left in the cloud", async () => {
-            const left = await leftovers(...Object.values(STACKS).map(prefixOf));
-            const fips = await os<{ Description: string }[]>(["floating", "ip", "list", "--long"]);
-            const ours = fips.filter((f) => f.Description === FIP_DESCRIPTION);
-            if (left.length || ours.length) throw new Error(`left: ${left.join(", ")}; ${ours.length} floating IPs`);
-        });
     } catch (err) {
         r.report(false, "e2e:openstack aborted", err instanceof Error ? (err.stack ?? err.message) : String(err));
-        for (const stack of Object.values(STACKS)) {
-            await removeStackAndLeftovers(stack).catch(() => deleteByPrefix(prefixOf(stack)).catch(() => []));
-        }
     } finally {
         clearTimeout(overall);
     }
+    // Always: whatever a failed or interrupted flow left is removed here, and reported.
+    control.aborted = false;
+    await r.step("the flows left nothing for the final sweep (stacks, cloud objects, floating IPs)", async () => {
+        const swept = await sweep();
+        if (swept.length) throw new Error(`the sweep removed: ${swept.join(", ")}`);
+    });
+    await r.step("nothing of the test stacks is left in the cloud", async () => {
+        const left = await leftovers(...Object.values(STACKS).map(prefixOf));
+        const fips = await os<{ Description: string }[]>(["floating", "ip", "list", "--long"]);
+        const ours = fips.filter((f) => f.Description === FIP_DESCRIPTION);
+        if (left.length || ours.length) throw new Error(`left: ${left.join(", ")}; ${ours.length} floating IPs`);
+    });
     const times = Object.entries(timings)
         .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
         .join("; ");

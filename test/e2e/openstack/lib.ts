@@ -39,6 +39,16 @@ export const SECRETS: string[] = [];
 
 // ------------------------------------------------------------------ the openstack CLI
 
+/**
+ * Set when the run's deadline passed: every later pulumi or openstack call fails at once, so the
+ * flows run out quickly and the final sweep cleans up (it clears the flag first).
+ */
+export const control = { aborted: false };
+
+function checkAborted(what: string): void {
+    if (control.aborted) throw new Error(`not run (${what}): the run's deadline passed`);
+}
+
 /** Seconds spent in openstack CLI calls (each starts a Python interpreter and authenticates). */
 export const cliStats = { calls: 0, seconds: 0 };
 
@@ -59,6 +69,7 @@ export async function osRaw(
     args: string[],
     opts: { admin?: boolean; computeVersion?: string; timeoutMs?: number } = {},
 ): Promise<RunResult> {
+    checkAborted(`openstack ${args.join(" ")}`);
     const pre = [
         "--os-cloud",
         opts.admin ? ADMIN_CLOUD : CLOUD,
@@ -82,7 +93,8 @@ export interface StackSpec {
 const STEP_TIMEOUT_MS = 20 * 60_000;
 
 /** `pulumi ARGS --stack S --non-interactive`, bounded. */
-export function pulumi(args: string[], stack: string, timeoutMs = STEP_TIMEOUT_MS): Promise<RunResult> {
+export async function pulumi(args: string[], stack: string, timeoutMs = STEP_TIMEOUT_MS): Promise<RunResult> {
+    checkAborted(`pulumi ${args.join(" ")}`);
     return pulumiCli(args, stack, timeoutMs);
 }
 
@@ -124,6 +136,7 @@ function processAlive(pid: number): boolean {
 }
 
 export async function stackExists(name: string): Promise<boolean> {
+    checkAborted("pulumi stack ls");
     const ls = await run("pulumi", ["stack", "ls", "--json", "--non-interactive"], { timeoutMs: 60_000 });
     if (ls.code !== 0) throw new Error(`pulumi stack ls: ${ls.stderr}`);
     return (JSON.parse(ls.stdout) as { name: string }[]).some((s) => s.name === name);
