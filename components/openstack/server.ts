@@ -62,7 +62,8 @@ export function novaMetadataProblems(metadata: Readonly<Record<string, string>>)
     const problems: string[] = [];
     for (const [k, v] of Object.entries(metadata)) {
         if (!NOVA_METADATA_KEY.test(k)) problems.push(`metadata key ${JSON.stringify(k)} does not match ${NOVA_METADATA_KEY.source}`);
-        if (v.length > NOVA_METADATA_VALUE_MAX) problems.push(`metadata value of ${k} is longer than ${NOVA_METADATA_VALUE_MAX} characters`);
+        if (v.length > NOVA_METADATA_VALUE_MAX)
+            problems.push(`metadata value of ${k} is longer than ${NOVA_METADATA_VALUE_MAX} characters`);
     }
     return problems;
 }
