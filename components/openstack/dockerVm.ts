@@ -14,7 +14,7 @@ import {
     TLS_KEY_PATH,
     type DockerVmUserDataParams,
 } from "./dockerVmCloudInit";
-import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server";
+import { floatingIpFor, nodePort, Server, serverMetadata, type VmPlacementArgs } from "./server";
 import { SshReady } from "./sshReady";
 
 export interface DockerVmArgs extends VmPlacementArgs {
@@ -54,6 +54,28 @@ export function dockerVmTls(config: DockerVmConfig, proxyFilter: string): Docker
     return { mode: "none" };
 }
 
+/** Selects the stack's proxy container(s): they carry this label (components/docker/render.ts stackLabels). */
+export const PROXY_FILTER = "label=org.jupyterhub-platform.role=proxy";
+
+/**
+ * The VM's user-data once its volumes exist (pure): the end-to-end test renders it from the volume
+ * IDs it reads back from OpenStack and compares it with what Nova holds. Manual TLS passes the
+ * certificate and key (they end up in the user-data).
+ */
+export function dockerVmUserData(
+    config: DockerVmConfig,
+    volumeIds: { docker: string; home: string },
+    manualTls?: { certificate: string; key: string },
+): string {
+    const tls = dockerVmTls(config, PROXY_FILTER);
+    return renderDockerVmUserData({
+        dockerVolumeId: volumeIds.docker,
+        homeVolumeId: volumeIds.home,
+        homeQuotaBytes: config.singleuser.homeQuotaBytes,
+        tls: tls.mode === "manual-secret" ? { mode: "manual", certificate: manualTls?.certificate ?? "", key: manualTls?.key ?? "" } : tls,
+    });
+}
+
 export class DockerVm extends pulumi.ComponentResource {
     readonly floatingIp: pulumi.Output<string>;
     readonly privateIp: pulumi.Output<string>;
@@ -70,9 +92,7 @@ export class DockerVm extends pulumi.ComponentResource {
         const { config } = args;
         const os = config.openstack;
         const serverName = `${args.namePrefix}-docker`;
-        // The stack's proxy container carries this label (components/docker/render.ts stackLabels).
-        const proxyFilter = `label=org.jupyterhub-platform.role=proxy`;
-        const tls = dockerVmTls(config, proxyFilter);
+        const tls = dockerVmTls(config, PROXY_FILTER);
 
         const port = nodePort(
             `${name}-port`,
@@ -117,19 +137,13 @@ export class DockerVm extends pulumi.ComponentResource {
                 userData: (ids) => {
                     const rendered = pulumi
                         .all([ids.docker, ids.home, config.hub.tls.certificate, config.hub.tls.key])
-                        .apply(([dockerVolumeId, homeVolumeId, certificate, key]) =>
-                            renderDockerVmUserData({
-                                dockerVolumeId,
-                                homeVolumeId,
-                                homeQuotaBytes: config.singleuser.homeQuotaBytes,
-                                tls:
-                                    tls.mode === "manual-secret" ? { mode: "manual", certificate: certificate ?? "", key: key ?? "" } : tls,
-                            }),
+                        .apply(([docker, home, certificate, key]) =>
+                            dockerVmUserData(config, { docker, home }, { certificate: certificate ?? "", key: key ?? "" }),
                         );
                     // Manual TLS puts the private key into the user-data.
                     return tls.mode === "manual-secret" ? pulumi.secret(rendered) : rendered;
                 },
-                metadata: { "jupyterhub-platform/role": "docker", "jupyterhub-platform/stack": config.stack },
+                metadata: serverMetadata("docker", config.stack),
             },
             { parent: this },
         );
