@@ -176,8 +176,8 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     s("singleuser.home.size", "1Gi", "Capacity of each user's home volume (Kubernetes PVC claim-<user>)."),
     s(
         "singleuser.home.quota",
-        "1G",
-        "Filesystem quota of each user's home: a btrfs qgroup on the Docker VM, a Gluster directory quota on Kubernetes with gluster homes (with storage-class homes the claim's size is the limit, as the storage driver enforces it). Not enforceable on local (Docker named volumes), where setting it is refused.",
+        "",
+        "Filesystem quota of each user's home; empty: singleuser.home.size. A btrfs qgroup on the Docker VM, a Gluster directory quota on Kubernetes with gluster homes (with storage-class homes the claim's size is the limit, as the storage driver enforces it). Not enforceable on local (Docker named volumes), where setting it is refused.",
     ),
     s("singleuser.home.mountPath", "/home/jovyan", "Where the home volume is mounted in the user's container."),
     a(
