@@ -145,6 +145,39 @@ export function hubImageCheckRun(
     };
 }
 
+/**
+ * The one-shot run that gives the hub database volume to the hub user before the hub starts. A
+ * fresh named volume takes the owner of the image's mount point; images/hub makes that the hub
+ * user, but a prebuilt hub image (images.hub.image) has no such directory, so the volume would be
+ * root's and sqlite could not open its file. Only the volume's top directory is changed.
+ */
+export function hubDataOwnerRun(
+    dockerHost: pulumi.Input<string>,
+    image: pulumi.Input<string>,
+    dataVolume: pulumi.Input<string>,
+): DockerRunArgs {
+    return {
+        dockerHost,
+        args: pulumi
+            .all([image, dataVolume])
+            .apply(([img, volume]) => [
+                "--network",
+                "none",
+                "--user",
+                "0:0",
+                "--entrypoint",
+                "chown",
+                "--mount",
+                `type=volume,source=${volume},target=${HUB_PATHS.dataDir}`,
+                img,
+                `${HUB_USER.uid}:${HUB_USER.gid}`,
+                HUB_PATHS.dataDir,
+            ]),
+        purpose: "the hub database volume cannot be given to the hub user",
+        timeoutSeconds: 120,
+    };
+}
+
 /** The one-shot run that fills a shared volume from its source image (../shared/sharedVolumeFill.ts). */
 export function sharedVolumeFillRun(
     dockerHost: pulumi.Input<string>,

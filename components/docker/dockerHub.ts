@@ -18,6 +18,7 @@ import {
     dockerHubDocumentOutput,
     hubContainerSpec,
     hubDataVolumeSpec,
+    hubDataOwnerRun,
     hubImageCheckRun,
     networkSpec,
     proxyContainerSpec,
@@ -126,6 +127,10 @@ export class DockerHub extends pulumi.ComponentResource {
             ),
             { parent: this },
         );
+        const dataOwner = new DockerRun(`${name}-hub-data-owner`, hubDataOwnerRun(args.dockerHost, args.hubImage, hubData.name), {
+            parent: this,
+            dependsOn: [hubData],
+        });
         const secrets = hubSecrets(name, config, this);
         // Backups: the status volume exists before the hub, which mounts it read-only.
         const backupStatus = config.backup ? new docker.Volume(`${name}-backup-status`, backupStatusVolumeSpec(config), child) : undefined;
@@ -150,7 +155,7 @@ export class DockerHub extends pulumi.ComponentResource {
                 logoFile: args.hubLogoFile,
                 hostHomes: args.hostHomes,
             }),
-            { ...replaceByName, dependsOn: [proxy, imageCheck, ...fills, ...(backupStatus ? [backupStatus] : [])] },
+            { ...replaceByName, dependsOn: [proxy, imageCheck, dataOwner, ...fills, ...(backupStatus ? [backupStatus] : [])] },
         );
 
         let backupContainer: docker.Container | undefined;

@@ -190,6 +190,27 @@ describe("DockerHub: any hub image, shared volumes from images, profile images b
         assert.ok(hubUrn, "the hub is created after the check (dependsOn, in the golden snapshot)");
     });
 
+    // Found by e2e:local: a prebuilt hub image has no hub-owned data directory, so the fresh
+    // volume was root's and the hub (uid 10001) failed with "unable to open database file".
+    it("gives the hub database volume to the hub user before the hub starts, whatever the image", async () => {
+        const { mocks } = await deploy(localConfig({}, { stack: "e2e" }));
+        const owner = mocks.byName("hub-hub-data-owner");
+        assert.strictEqual(owner.type, "pulumi-nodejs:dynamic/jupyterhub-platform:DockerRun");
+        assert.deepStrictEqual(owner.inputs.args, [
+            "--network",
+            "none",
+            "--user",
+            "0:0",
+            "--entrypoint",
+            "chown",
+            "--mount",
+            `type=volume,source=${mocks.byName("hub-hub-data").inputs.name as string},target=/srv/jupyterhub/data`,
+            "sha256:" + "1".repeat(64),
+            "10001:10001",
+            "/srv/jupyterhub/data",
+        ]);
+    });
+
     it("fills a shared volume from its source image once per digest, as root, without network", async () => {
         const { mocks } = await deploy(
             localConfig(
