@@ -152,7 +152,7 @@ async function examplePreviews(): Promise<void> {
         await r.step(
             `Pulumi.${example}.yaml (overridden: ${Object.keys(spec.overrides).join(", ")}; secrets set: ${Object.keys(spec.secrets).join(", ")}): preview plans what docs/openstack.md counts`,
             async () => {
-                await createStackFromExample(stack, example, spec.overrides, spec.secrets);
+                await createStackFromExample(stack, example, spec.overrides, spec.secrets, spec.edits);
                 try {
                     const t0 = Date.now();
                     const res = await pulumi(["preview", "--json"], stack, 10 * 60_000);

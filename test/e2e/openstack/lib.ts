@@ -170,6 +170,7 @@ export async function createStackFromExample(
     example: string,
     overrides: Record<string, string>,
     secrets: Record<string, string>,
+    edits: readonly (readonly [string, string])[] = [],
 ): Promise<void> {
     await removeStackFile(name);
     const init = await run("pulumi", ["stack", "init", name, "--non-interactive"], { timeoutMs: 60_000 });
@@ -180,7 +181,12 @@ export async function createStackFromExample(
         .split("\n")
         .find((l) => l.startsWith("encryptionsalt:"));
     if (!salt) throw new Error(`${file}: no encryptionsalt after stack init`);
-    fs.writeFileSync(file, `${salt}\n${fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${example}.yaml`), "utf8")}`);
+    let text = fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${example}.yaml`), "utf8");
+    for (const [from, to] of edits) {
+        if (!text.includes(from)) throw new Error(`Pulumi.${example}.yaml no longer contains ${from}`);
+        text = text.split(from).join(to);
+    }
+    fs.writeFileSync(file, `${salt}\n${text}`);
     await setConfig(name, overrides);
     for (const [k, v] of Object.entries(secrets)) {
         SECRETS.push(v);

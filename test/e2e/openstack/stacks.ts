@@ -75,16 +75,21 @@ export function prodStack(name: string, sshPublicKey = throwAwaySshKey()): Stack
 
 /**
  * The committed examples, previewed against the local OpenStack: what is overridden on the copy
- * (the cloud entry and the image; the examples' flavors and external network exist there) and
+ * (the cloud entry and the image; the examples' flavors and external network exist there), text
+ * replaced in the copied stack file (`edits`), and
  * the secrets set encrypted (their placeholders are plaintext, which the program refuses).
  */
 export const EXAMPLES = {
     dev: {
         overrides: { "openstack.cloud": CLOUD, "openstack.image": IMAGE },
+        // The example's software image is a placeholder tag (change-me) no registry holds, which
+        // preview refuses to resolve; a digest is taken as given.
+        edits: [["software:2025.1", `software@sha256:${"0".repeat(64)}`]],
         secrets: { "hub.auth.oauth.clientSecret": `e2e-${crypto.randomBytes(12).toString("hex")}` },
     },
     prod: {
         overrides: { "openstack.cloud": CLOUD, "openstack.image": IMAGE },
+        edits: [],
         secrets: { "images.registry.password": `e2e-${crypto.randomBytes(12).toString("hex")}` },
     },
 } as const;
@@ -95,8 +100,8 @@ export const EXAMPLES = {
  * providers, `dynamic` = dynamic resources (readiness waits, the user-server janitor).
  */
 export const EXAMPLE_PLAN: Record<keyof typeof EXAMPLES, Record<string, number>> = {
-    dev: { stack: 1, provider: 2, component: 9, openstack: 18, docker: 8, random: 3, dynamic: 2 },
-    prod: { stack: 1, provider: 3, component: 18, openstack: 57, kubernetes: 41, tls: 12, random: 6, docker: 6, dynamic: 1 },
+    dev: { stack: 1, provider: 2, component: 9, openstack: 18, docker: 8, random: 3, dynamic: 5 },
+    prod: { stack: 1, provider: 3, component: 19, openstack: 57, kubernetes: 41, tls: 12, random: 6, docker: 8, dynamic: 1 },
 };
 
 /** The kind of a planned resource, from its type token. */
