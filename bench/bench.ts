@@ -8,8 +8,10 @@
  *   start, 10 users  ten users started at once, latency of each
  *
  * Floor: a plain `docker run` of the same single-user image until its server answers HTTP,
- * sequentially and ten at once. Prints a table with ratios and writes bench/results/<stamp>.md
- * and .json. Bounded: fixed sample counts and deadlines; the stack and its volumes are removed.
+ * sequentially and ten at once. Then, unless BENCH_K8S=0, the same on the local Kubernetes
+ * cluster (bench/k8s.ts: cluster up, hub up, server starts against a bare-pod floor). Prints a
+ * table with ratios and writes bench/results/<stamp>.md and .json. Bounded: fixed sample counts
+ * and deadlines; the stacks and their volumes are removed, the cluster taken down.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -26,7 +28,8 @@ import {
     stackOutputs,
     tail,
     waitFor,
-} from "../test/e2e/local/lib";
+} from "../test/e2e/common/lib";
+import { kubernetesRows, type Row } from "./k8s";
 
 const STACK = process.env.BENCH_STACK ?? "bench-local";
 const PORT = Number(process.env.BENCH_PORT ?? 18100);
@@ -46,12 +49,6 @@ const CONFIG: Record<string, string> = {
     "data.retainOnDestroy": "false",
     ...baseImageConfig(),
 };
-
-interface Row {
-    metric: string;
-    samples: number[];
-    floor: number[];
-}
 
 function quantile(xs: number[], q: number): number {
     const s = [...xs].sort((a, b) => a - b);
@@ -207,11 +204,16 @@ async function main(): Promise<void> {
         { metric: "server start, 1 user", samples: seq, floor: floorSeq },
         { metric: `server start, ${CONCURRENT} concurrent users`, samples: conc, floor: floorConc },
     ];
+    await cleanup();
+    if (process.env.BENCH_K8S !== "0") {
+        rows.push(...(await kubernetesRows(SEQUENTIAL, CONCURRENT)));
+    }
+    const num = (x: number, unit = "") => (Number.isFinite(x) ? `${x.toFixed(2)}${unit}` : "—");
     const lines = [
         `# bench ${started.toISOString()}`,
         "",
         `Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; Docker ${docker(["version", "--format", "{{.Server.Version}}"]).out.trim()}; samples: ${SEQUENTIAL} sequential, ${CONCURRENT} concurrent.`,
-        "Floor: plain `docker run` of the same single-user image until its server answers HTTP (same run).",
+        "Floor: plain `docker run` of the same single-user image until its server answers HTTP (same run); k8s rows: a bare pod of that image on the local cluster until it answers on the pod's address (same run).",
         "",
         "| metric | p50 (s) | p95 (s) | floor p50 (s) | floor p95 (s) | ratio p50 | ratio p95 |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -222,7 +224,7 @@ async function main(): Promise<void> {
                 quantile(r.floor, 0.5),
                 quantile(r.floor, 0.95),
             ];
-            return `| ${r.metric} | ${p50.toFixed(2)} | ${p95.toFixed(2)} | ${f50.toFixed(2)} | ${f95.toFixed(2)} | ${(p50 / f50).toFixed(1)}x | ${(p95 / f95).toFixed(1)}x |`;
+            return `| ${r.metric} | ${num(p50)} | ${num(p95)} | ${num(f50)} | ${num(f95)} | ${num(p50 / f50, "x")} | ${num(p95 / f95, "x")} |`;
         }),
         "",
     ];

@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
-# npm run bench — prepare what the bench needs (as for the e2e test), then run it.
+# npm run bench — prepare what the bench needs (as for the e2e tests), then run it.
 # Needs the Pulumi toolchain (npm run toolchain); starts dockerd and builds base images when missing.
+# The Kubernetes part (BENCH_K8S=0 skips it) starts and stops the local cluster, so the whole run
+# holds the cluster lock (tools/local-cluster/lib.sh CLUSTER_LOCK), waiting for it at most
+# BENCH_LOCK_WAIT seconds (default 1800) and holding it at most BENCH_TIMEOUT seconds (default 5400).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${BENCH_K8S:-1}" != 0 ]; then
+    # shellcheck source=tools/local-cluster/hold-lock.sh
+    . tools/local-cluster/hold-lock.sh
+    jhp_hold_cluster_lock bench "${BENCH_LOCK_WAIT:-1800}" timeout "${BENCH_TIMEOUT:-5400}" bash "$0" "$@"
+fi
 
 if ! bash scripts/docker/prepare-local.sh; then
     echo "FAIL could not prepare the toolchain, the Docker engine or the base images"
     echo "0 passed, 1 failed"
     exit 1
+fi
+if [ "${BENCH_K8S:-1}" != 0 ]; then
+    bash tools/offline/toolchain/install.sh --only cli,language,random,docker,kubernetes,tls
+    for p in docker-registry:docker-registry htpasswd:apache2-utils; do
+        command -v "${p%%:*}" >/dev/null 2>&1 ||
+            DEBIAN_FRONTEND=noninteractive timeout 900 apt-get -o DPkg::Lock::Timeout=600 install -y -q "${p#*:}"
+    done
 fi
 # shellcheck disable=SC1091
 source tools/offline/toolchain/env.sh

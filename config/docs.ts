@@ -58,6 +58,27 @@ function defaultText(k: KeySpec): string {
     return k.default === "" ? "(empty)" : `\`${String(k.default)}\``;
 }
 
+/**
+ * The brief's deployments as example stacks: which file to copy and which keys make each one
+ * (README.md shows them in full).
+ */
+const DEPLOYMENTS = [
+    "## Deployments",
+    "",
+    "Each deployment of the brief is an example stack in the repository: copy it to `Pulumi.<stack>.yaml`, replace every `CHANGE-ME`, set the secrets with `--secret`. README.md shows them in full.",
+    "",
+    "| deployment | example stack | topology | the keys that make it |",
+    "|---|---|---|---|",
+    "| A hub on this machine | `Pulumi.local.yaml` | `local` | `hub.adminUsers`, `singleuser.memory.limit` 2G, `singleuser.cpu.limit` 1, `singleuser.sharedVolumes`, `hub.cull.timeout` 3600 |",
+    "| One JupyterLab for one person, token login | `Pulumi.lab.yaml` | `lab` | `lab.port`, `lab.work` (host directory or volume), `lab.memory.limit`, `lab.cpu.limit`, `lab.image` (by tag or digest) |",
+    "| One OpenStack VM with Docker: 2 GB / 1 CPU and a 1 GB home quota per user, culling after 60 min, OAuth login, Let's Encrypt, a shared read-only software volume | `Pulumi.dev.yaml` | `docker-vm` | `openstack.*`, `hub.auth.type` github, `hub.tls.mode` letsencrypt, `singleuser.home.quota` 1G, `singleuser.sharedVolumes` with `image=` |",
+    "| Kubernetes on OpenStack VMs: Calico, GlusterFS `claim-<user>` of 500Mi, 128M, 0.5 CPU, culling after 300 s, CAS, a course repository | `Pulumi.prod.yaml` | `kubernetes` | `kubernetes.*`, `hub.auth.type` cas (+ `hub.auth.caBundle` for a private CA), `singleuser.home.size` 500Mi, `singleuser.gitRepository`, `kubernetes.userPlaceholders` |",
+    "| Dask beside the hub | (placeholder: being added in another branch) | | |",
+    "",
+    "Image keys (`singleuser.image`, profile `image=`, `images.hub.image`, `lab.image`, shared-volume `image=`) take a tag or a digest: every `pulumi preview` and `up` resolves a tag to its digest (the Docker engine's image, else the registry; on Kubernetes the registry), deploys the digest and lists it in the stack output `resolvedImages`.",
+    "",
+];
+
 export function renderReference(): string {
     const groups = new Map<string, KeySpec[]>();
     for (const k of CONFIG_KEYS) {
@@ -72,6 +93,7 @@ export function renderReference(): string {
         "Keys marked **secret** must be set with `pulumi config set --secret`; the program refuses them in plaintext.",
         "Sizes accept Kubernetes quantities (`512Mi`, `2Gi`, `2G`) and Docker sizes (`512m`, `2g`); `2GB` is rejected.",
         "",
+        ...DEPLOYMENTS,
     ];
     for (const [group, keys] of groups) {
         lines.push(`## ${group}`, "", "| key | type | default | description |", "|---|---|---|---|");

@@ -5,13 +5,16 @@
 import { ConfigReader, type RawConfig } from "./reader";
 import { CONFIG_KEYS, KEY_INDEX } from "./schema";
 import { nearestKey } from "./suggest";
+import { readBackup } from "./sections/backup";
 import { readHub } from "./sections/hub";
 import { readImages } from "./sections/images";
+import { readDask } from "./sections/dask";
 import { readDockerVmHost } from "./sections/dockerVm";
+import { readLab } from "./sections/lab";
 import { readClusterSource, readKubernetes } from "./sections/kubernetes";
 import { readOpenStack } from "./sections/openstack";
 import { readSingleuser } from "./sections/singleuser";
-import type { DeployStage, HubConfig, KubernetesConfig, PlatformConfig, Secret, Topology } from "./types";
+import type { DeployStage, HubConfig, KubernetesConfig, LabConfig, PlatformConfig, Secret, Topology } from "./types";
 
 export interface ParseOptions {
     project: string;
@@ -39,10 +42,21 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         // topology-independent problems above), not follow-on problems of a guessed fallback.
         return { ok: false, problems: r.problems };
     }
+    if (topology === "lab") {
+        return parseLab(r, raw, opts);
+    }
+    warnUnusedSection(r, raw, "lab.", topology);
     const cluster = topology === "kubernetes" ? readClusterSource(r) : undefined;
     const hub = readHub(r, topology, opts.projectDir);
-    const singleuser = readSingleuser(r);
-    const images = readImages(r, topology, singleuser.image !== undefined);
+    const singleuser = readSingleuser(r, topology);
+    const images = readImages(r, topology, singleuser.image !== undefined ? "singleuser.image" : undefined);
+    if (images.hub.image !== undefined && hub.logoPath !== undefined) {
+        r.need(
+            "hub.logo",
+            "is baked into the hub image the program builds, and images.hub.image names a prebuilt one; bake the logo into that image, or remove one of the two keys",
+        );
+    }
+    const dask = readDask(r, raw, topology);
     // docker-vm on a VM the operator prepared (dockerVm.host): no OpenStack resources.
     const existingHost = topology === "docker-vm" ? readDockerVmHost(r) : undefined;
     const usesOpenStack = (topology === "docker-vm" && existingHost === undefined) || cluster === "openstack";
@@ -72,6 +86,10 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         // The site's cluster has its own network plugin; Calico is only installed on a cluster built here.
         warnUnusedSection(r, raw, "kubernetes.calico.", "kubernetes with kubernetes.cluster existing");
     }
+    const backup = readBackup(r, topology, openstack?.config);
+    if (raw.values["backup.enabled"] !== "true") {
+        reportUnusedBackupKeys(r, raw);
+    }
     const stage = r.oneOf<DeployStage>("deploy.stage");
     // docker-vm on an existing host: `infrastructure` only renders the user-data (stack output userData).
     if (stage !== "all" && !usesOpenStack && existingHost === undefined) {
@@ -96,6 +114,8 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         hub,
         singleuser,
         images,
+        ...(backup ? { backup } : {}),
+        dask,
     };
     let config: PlatformConfig;
     if (topology === "local") {
@@ -119,6 +139,34 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         // Unreachable: every problem, including a missing section, was reported above.
         throw new Error(`parseConfig: topology ${topology} without its sections and without a reported problem`);
     }
+    return { ok: true, config: deepFreeze(config) };
+}
+
+/**
+ * `lab`: no hub, so exactly the lab and images sections; hub, single-user and cloud settings would
+ * have no effect and are reported.
+ */
+function parseLab(r: ConfigReader, raw: RawConfig, opts: ParseOptions): ParseResult {
+    const lab = readLab(r);
+    const images = readImages(r, "lab", lab.image !== undefined ? "lab.image" : undefined);
+    for (const prefix of ["hub.", "singleuser.", "images.hub.", "openstack.", "kubernetes."]) {
+        warnUnusedSection(r, raw, prefix, "lab");
+    }
+    const stage = r.oneOf<DeployStage>("deploy.stage");
+    if (stage !== "all") {
+        r.bad("deploy.stage", stage, "all", "topology lab has no infrastructure of its own to deploy first");
+    }
+    if (r.problems.length > 0) {
+        return { ok: false, problems: r.problems };
+    }
+    const config: LabConfig = {
+        topology: "lab",
+        project: opts.project,
+        stack: opts.stack,
+        retainOnDestroy: r.bool("data.retainOnDestroy"),
+        lab,
+        images,
+    };
     return { ok: true, config: deepFreeze(config) };
 }
 
@@ -163,6 +211,20 @@ function warnUnusedSection(r: ConfigReader, raw: RawConfig, prefix: string, topo
         const def = Array.isArray(s.default) ? JSON.stringify(s.default) : String(s.default);
         if (value !== def && value !== "") {
             r.need(key, `has no effect with topology ${topology}; remove it or change topology`);
+        }
+    }
+}
+
+/** backup.* settings while backup.enabled is false would silently do nothing. */
+function reportUnusedBackupKeys(r: ConfigReader, raw: RawConfig): void {
+    for (const [key, value] of Object.entries(raw.values)) {
+        const s = KEY_INDEX.get(key);
+        if (!s || !key.startsWith("backup.") || key === "backup.enabled") {
+            continue;
+        }
+        const def = Array.isArray(s.default) ? JSON.stringify(s.default) : String(s.default);
+        if (value !== def && value !== "") {
+            r.need(key, "has no effect while backup.enabled is false; set backup.enabled true or remove it");
         }
     }
 }

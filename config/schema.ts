@@ -62,7 +62,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
         "topology",
         TOPOLOGIES,
         "local",
-        "Where the hub runs: the local Docker engine, one OpenStack VM with Docker, or Kubernetes on OpenStack VMs.",
+        "Where the hub runs: the local Docker engine, one OpenStack VM with Docker, or Kubernetes (on OpenStack VMs or an existing cluster); `lab`: no hub, one JupyterLab container with token login on the local Docker engine (the lab.* keys).",
     ),
     e(
         "deploy.stage",
@@ -127,6 +127,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     s("hub.auth.cas.loginUrl", "", "CAS login URL, e.g. https://cas.example.org/cas/login (cas)."),
     s("hub.auth.cas.serviceValidateUrl", "", "CAS serviceValidate URL, e.g. https://cas.example.org/cas/p3/serviceValidate (cas)."),
     s("hub.auth.cas.serviceUrl", "", "Service URL CAS redirects back to; defaults to https://<hub.domain>/hub/login."),
+    s(
+        "hub.auth.caBundle",
+        "",
+        "PEM certificate(s) of a private CA that signs the identity provider's TLS certificate (CAS, LDAP, OAuth servers), trusted by the hub in addition to the hub image's CAs. Not secret: a CA certificate is public. Set it from a file: `pulumi config set hub.auth.caBundle < ca.pem`.",
+    ),
     s("hub.auth.ldap.serverAddress", "", "LDAP server host name (ldap)."),
     i("hub.auth.ldap.serverPort", 636, "LDAP server port (ldap)."),
     b("hub.auth.ldap.useSsl", true, "Use LDAPS (ldap)."),
@@ -158,7 +163,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     s("hub.logo", "", "Path (relative to the project) of a PNG or SVG logo baked into the hub image; JupyterHub's logo when empty."),
 
     // ── single-user servers ─────────────────────────────────────────────────────────────────
-    s("singleuser.image", "", "Prebuilt single-user image pinned by digest (repo@sha256:...). Empty: build images/singleuser."),
+    s(
+        "singleuser.image",
+        "",
+        "Prebuilt single-user image, by tag (repo:tag, resolved to its digest at every `pulumi up`; the preview shows which) or by digest (repo@sha256:...). Empty: build images/singleuser.",
+    ),
     s("singleuser.defaultUrl", "/lab", "Page a user lands on."),
     s("singleuser.memory.guarantee", "", "Memory reserved per user (Kubernetes request), e.g. 512Mi; empty for none."),
     s("singleuser.memory.limit", "2G", "Memory limit per user; Kubernetes quantity (2G, 2Gi, 512Mi) or Docker size (2g, 512m)."),
@@ -167,14 +176,14 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     s("singleuser.home.size", "1Gi", "Capacity of each user's home volume (Kubernetes PVC claim-<user>)."),
     s(
         "singleuser.home.quota",
-        "1G",
-        "Filesystem quota of each user's home (btrfs qgroup on the Docker VM, Gluster directory quota on Kubernetes).",
+        "",
+        "Filesystem quota of each user's home; empty: singleuser.home.size. A btrfs qgroup on the Docker VM, a Gluster directory quota on Kubernetes with gluster homes (with storage-class homes the claim's size is the limit, as the storage driver enforces it). Not enforceable on local (Docker named volumes), where setting it is refused.",
     ),
     s("singleuser.home.mountPath", "/home/jovyan", "Where the home volume is mounted in the user's container."),
     a(
         "singleuser.sharedVolumes",
         [],
-        "Read-only volumes mounted into every user server, each `name:/mount/path` (e.g. software:/opt/software).",
+        "Read-only volumes mounted into every user server, each `name:/mount/path[;image=<ref>][;path=/dir][;size=<quantity>][;access=ReadWriteMany|ReadWriteOnce]`. With `image`, the program fills the volume with the tree at `path` of that image (default: the mount path), once per image digest (a tag is resolved at every `up`, so a rebuilt tag refreshes the content); without it the volume is the operator's to fill. `size` (default 10Gi) and `access` (default ReadWriteMany) are the claim's on Kubernetes, with `image` only. Example: `software:/opt/software;image=registry.example.org/software:2025.1;path=/opt/software`.",
     ),
     s("singleuser.gitRepository", "", "Git repository pulled into each home with nbgitpuller on every start (e.g. a course repository)."),
     s("singleuser.gitBranch", "main", "Branch of singleuser.gitRepository."),
@@ -183,7 +192,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     a(
         "singleuser.profiles",
         [],
-        "Server options offered at spawn, each `slug=...;name=...;description=...;image=...;memory=...;cpu=...;default=true` (slug and name required).",
+        "Server options offered at spawn, each `slug=...;name=...;description=...;image=...;memory=...;cpu=...;default=true` (slug and name required; image by tag, resolved to its digest at deploy time, or by digest).",
     ),
     i("singleuser.startTimeout", 300, "Seconds a server may take to start."),
 
@@ -202,11 +211,103 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
         "date-hash",
         "Tag built images with YYYY-MM-DD-<content hash> or just the content hash. Deployments always use the digest.",
     ),
-    s("images.hub.baseImage", "quay.io/jupyterhub/jupyterhub:5.3.0", "Base image of the hub image."),
+    s("images.hub.baseImage", "quay.io/jupyterhub/jupyterhub:5.3.0", "Base image of the hub image, and of the proxy image."),
+    s(
+        "images.hub.image",
+        "",
+        "A prebuilt hub image used as-is instead of building images/hub, by tag (resolved to its digest at every `up`) or digest. Any image with JupyterHub and the packages the config needs (dockerspawner or jupyterhub-kubespawner, the authenticator's package, jupyterhub-idle-culler when culling) works: the program mounts its jupyterhub_config.py, templates and config document into it; a missing package stops `pulumi up` with its name. Empty: build images/hub.",
+    ),
     s("images.singleuser.baseImage", "quay.io/jupyter/minimal-notebook:2025-06-30", "Base image of the single-user image."),
     a("images.singleuser.aptPackages", [], "Debian packages added to the single-user image."),
     a("images.singleuser.condaPackages", [], "conda-forge packages added to the single-user image (name or name=version)."),
     a("images.singleuser.pipPackages", [], "PyPI packages added to the single-user image (name or name==version)."),
+
+    // ── backups ─────────────────────────────────────────────────────────────────────────────
+    b("backup.enabled", false, "Back up the hub database and every user home with restic on backup.schedule."),
+    s(
+        "backup.repository",
+        "",
+        "restic repository: a Docker volume / PVC name, an absolute directory on the Docker host (Docker topologies), `s3:http(s)://host[:port]/bucket[/prefix]` (S3-compatible) or `swift:<container>:/<path>` (OpenStack Swift). Empty: the volume jupyterhub-<stack>-backups (Docker) or the PVC `backups` (Kubernetes), on the same machine as the data.",
+    ),
+    secret(
+        "backup.password",
+        "restic repository password (encrypts every backup; keep a copy outside the stack, without it nothing can be restored).",
+    ),
+    s("backup.s3.accessKeyId", "", "Access key of an s3: backup.repository."),
+    secret("backup.s3.secretAccessKey", "Secret key of an s3: backup.repository."),
+    s("backup.swift.authUrl", "", "Keystone URL for a swift: backup.repository; empty: the stack's openstack.authUrl and credentials."),
+    s("backup.swift.region", "", "Region of the Swift endpoint (swift:)."),
+    s("backup.swift.applicationCredentialId", "", "Application credential ID for a swift: backup.repository."),
+    secret("backup.swift.applicationCredentialSecret", "Application credential secret for a swift: backup.repository."),
+    s("backup.schedule", "17 3 * * *", "When backups run: a five-field cron expression in UTC (numbers, *, a-b, /n, lists)."),
+    i("backup.keep.daily", 7, "Daily snapshots kept by `restic forget --prune` after each backup."),
+    i("backup.keep.weekly", 4, "Weekly snapshots kept."),
+    i("backup.keep.monthly", 6, "Monthly snapshots kept."),
+    // ── Dask ────────────────────────────────────────────────────────────────────────────────
+    b(
+        "dask.enabled",
+        false,
+        "Dask beside the hub: on local/docker-vm a shared scheduler and dask.workers worker containers on the hub's network (user servers get DASK_SCHEDULER_ADDRESS); on kubernetes Dask Gateway, a JupyterHub service where each user starts their own clusters.",
+    ),
+    i("dask.workers", 2, "Worker containers beside the scheduler (local, docker-vm)."),
+    s(
+        "dask.worker.memory",
+        "2G",
+        "Memory of one Dask worker: the container limit and the worker's memory_limit (local, docker-vm); the default worker size of gateway clusters (kubernetes).",
+    ),
+    s(
+        "dask.worker.cpu",
+        "1",
+        "CPU of one Dask worker, e.g. 1 or 500m: the container limit, threads = whole cores, at least 1 (local, docker-vm); worker cores of gateway clusters (kubernetes).",
+    ),
+    s("dask.scheduler.memory", "1G", "Memory limit of the Dask scheduler (a container, or each gateway cluster's scheduler pod)."),
+    s("dask.scheduler.cpu", "1", "CPU limit of the Dask scheduler (a container, or each gateway cluster's scheduler pod)."),
+    s(
+        "dask.gateway.traefikImage",
+        "docker.io/traefik:3.3.5",
+        "traefik image of Dask Gateway's proxy (kubernetes), the version the dask-gateway chart runs; pushed nowhere, so it must be pullable by the nodes.",
+    ),
+    i("dask.gateway.maxClustersPerUser", 2, "Gateway clusters one user may run at once (kubernetes); 0 means unlimited."),
+    s(
+        "dask.gateway.maxCoresPerCluster",
+        "",
+        "CPU cores one gateway cluster may hold, scheduler included (dask-gateway's cluster_max_cores; kubernetes); empty for unlimited.",
+    ),
+    s(
+        "dask.gateway.maxMemoryPerCluster",
+        "",
+        "Memory one gateway cluster may hold, scheduler included (dask-gateway's cluster_max_memory; kubernetes); empty for unlimited.",
+    ),
+    i(
+        "dask.gateway.maxWorkersPerCluster",
+        0,
+        "Workers one gateway cluster may have (dask-gateway's cluster_max_workers; kubernetes); 0 means unlimited.",
+    ),
+    i(
+        "dask.gateway.idleTimeout",
+        1800,
+        "Seconds before an idle gateway cluster is shut down (kubernetes); 0 never. A user's clusters also stop when their server stops or is culled.",
+    ),
+    // ── lab: one JupyterLab container, no hub ─────────────────────────────────────────────────
+    s(
+        "lab.image",
+        "",
+        "Image of the lab (topology lab), by tag (resolved to its digest at every `up`) or digest; it must follow the docker-stacks contract (start-notebook.py, user jovyan). Empty: build images/singleuser (with the images.singleuser.* packages).",
+    ),
+    i("lab.port", 8888, "Port JupyterLab is published on, on 127.0.0.1 only (topology lab)."),
+    s(
+        "lab.work",
+        "",
+        "The work directory (topology lab), as with `docker run -v`: an absolute path of an existing host directory (bind mount; it must be writable by uid 1000, the container's user), or a Docker volume name. Empty: the volume jupyterlab-<stack>-work. Either survives `pulumi destroy` (a volume unless data.retainOnDestroy is false).",
+    ),
+    s(
+        "lab.mountPath",
+        "/home/jovyan/work",
+        "Where the work directory is mounted in the container; JupyterLab opens there (its root directory).",
+    ),
+    s("lab.memory.limit", "2G", "Memory limit of the lab container; Kubernetes quantity (2G, 2Gi) or Docker size (2g)."),
+    s("lab.cpu.limit", "1", "CPU limit of the lab container, e.g. 1, 0.5 or 500m."),
+    secret("lab.token", "Login token of the lab; generated (RandomPassword, stack output `token`) when empty."),
 
     // ── OpenStack ───────────────────────────────────────────────────────────────────────────
     s("openstack.cloud", "", "Entry of clouds.yaml to use; alternatively set openstack.authUrl and credentials."),
@@ -299,7 +400,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     a(
         "kubernetes.gluster.helperHosts",
         [],
-        "Existing cluster with gluster homes: addresses of the storage nodes running the home helper (jhp-gluster-home); the volume must be mounted at /mnt/homes on every node.",
+        "Existing cluster with gluster homes: addresses of the storage nodes running the home helper (jhp-gluster-home); the volume must be mounted at /mnt/homes on every node, with its directory /.hub-db owned by the hub (10001:10001; jhp-gluster-form creates it).",
     ),
     secret("kubernetes.gluster.helperToken", "Existing cluster with gluster homes: the home helper's token."),
     e(

@@ -7,7 +7,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 
-export const TOPOLOGIES = ["local", "docker-vm", "kubernetes"] as const;
+/** `lab` is not a hub: one JupyterLab container for one person, with token login. */
+export const TOPOLOGIES = ["local", "docker-vm", "kubernetes", "lab"] as const;
 export type Topology = (typeof TOPOLOGIES)[number];
 
 export const AUTH_TYPES = ["dummy", "native", "github", "google", "generic-oauth", "cas", "ldap"] as const;
@@ -37,6 +38,10 @@ export const PROXY_SERVICE_TYPES = ["auto", "LoadBalancer", "NodePort", "Cluster
 export type ProxyServiceType = (typeof PROXY_SERVICE_TYPES)[number];
 
 export const TAG_SCHEMES = ["date-hash", "hash"] as const;
+
+/** Access modes of a shared volume's claim on Kubernetes (the fill Job writes, user pods read). */
+export const SHARED_VOLUME_ACCESS_MODES = ["ReadWriteMany", "ReadWriteOnce"] as const;
+export type SharedVolumeAccessMode = (typeof SHARED_VOLUME_ACCESS_MODES)[number];
 export type TagScheme = (typeof TAG_SCHEMES)[number];
 
 export type Secret = pulumi.Output<string>;
@@ -96,6 +101,11 @@ export interface AuthConfig {
     ldap?: LdapConfig;
     /** google: restrict logins to these hosted (G Suite) domains. */
     googleHostedDomains: readonly string[];
+    /**
+     * PEM certificates of a private CA that signs the identity provider's TLS certificate (CAS,
+     * LDAP, OAuth servers); trusted by the hub in addition to the image's own CAs. Not secret.
+     */
+    caBundle?: string;
 }
 
 export interface CullConfig {
@@ -142,10 +152,23 @@ export interface HubConfig {
     serviceTokens?: Secret;
 }
 
+/** Where a shared volume's content comes from: a directory tree of an image, copied once per digest. */
+export interface SharedVolumeSource {
+    /** Image reference as configured (tag or digest); resolved to a digest at deploy time. */
+    image: string;
+    /** Absolute directory in the image whose content becomes the volume's root. */
+    path: string;
+}
+
 export interface SharedVolume {
     /** Docker volume / Kubernetes PVC name holding the read-only software tree. */
     name: string;
     mountPath: string;
+    /** The program fills the volume from this image; without it the volume is the operator's to fill. */
+    source?: SharedVolumeSource;
+    /** Kubernetes, with a source: the claim's size and access mode. */
+    sizeBytes?: number;
+    accessMode?: SharedVolumeAccessMode;
 }
 
 export interface Profile {
@@ -161,7 +184,10 @@ export interface Profile {
 }
 
 export interface SingleuserConfig {
-    /** Prebuilt image pinned by digest; when undefined the program builds images/singleuser. */
+    /**
+     * Prebuilt image as configured, by tag or digest (a tag is resolved to its digest at deploy
+     * time); when undefined the program builds images/singleuser.
+     */
     image?: string;
     defaultUrl: string;
     memGuaranteeBytes?: number;
@@ -183,6 +209,28 @@ export interface SingleuserConfig {
     startTimeoutSeconds: number;
 }
 
+/** dask.*: Dask beside the hub. Sizes in bytes, CPU in cores. */
+export interface DaskConfig {
+    enabled: boolean;
+    /** Docker topologies: worker containers. */
+    workers: number;
+    worker: { memoryBytes: number; cpu: number };
+    scheduler: { memoryBytes: number; cpu: number };
+    /** Kubernetes: Dask Gateway's limits. */
+    gateway: {
+        /** traefik, the gateway's proxy. */
+        traefikImage: string;
+        /** 0: unlimited. */
+        maxClustersPerUser: number;
+        maxCoresPerCluster?: number;
+        maxMemoryPerClusterBytes?: number;
+        /** 0: unlimited. */
+        maxWorkersPerCluster: number;
+        /** 0: never. */
+        idleTimeoutSeconds: number;
+    };
+}
+
 export interface ImageBuildConfig {
     baseImage: string;
     aptPackages: readonly string[];
@@ -195,7 +243,8 @@ export interface ImagesConfig {
     /** Repository prefix, e.g. `registry.example.org/jupyter` or `jupyterhub-platform` locally. */
     repository: string;
     tagScheme: TagScheme;
-    hub: { baseImage: string };
+    /** `image`: a prebuilt hub image (tag or digest) used as-is instead of building images/hub. */
+    hub: { baseImage: string; image?: string };
     singleuser: ImageBuildConfig;
 }
 
@@ -265,6 +314,36 @@ export const DEPLOY_STAGES = ["all", "infrastructure"] as const;
 /** `infrastructure`: only the cloud resources (VMs, volumes, network), no readiness waits, no hub. */
 export type DeployStage = (typeof DEPLOY_STAGES)[number];
 
+/**
+ * Where restic keeps the backups. `volume`: a Docker volume or a PVC (`name` undefined: the
+ * stack's default, jupyterhub-<stack>-backups / `backups`); `directory`: a directory on the
+ * Docker host; `s3`/`swift`: restic's own backends, `restic` is the repository string it takes.
+ */
+export type BackupRepository =
+    | { kind: "volume"; name?: string }
+    | { kind: "directory"; path: string }
+    | { kind: "s3"; endpoint: string; bucket: string; prefix: string; restic: string }
+    | { kind: "swift"; container: string; path: string; restic: string };
+
+/** What restic needs for a swift: repository: an application credential, or a password login. */
+export type SwiftCredentials = { authUrl: string; region?: string } & (
+    | { applicationCredentialId: string; applicationCredentialSecret: Secret }
+    | { username: string; password: Secret; projectName: string; userDomainName: string; projectDomainName: string }
+);
+
+export interface BackupConfig {
+    repository: BackupRepository;
+    /** restic's repository password (RESTIC_PASSWORD). */
+    password: Secret;
+    s3?: { accessKeyId: string; secretAccessKey: Secret };
+    swift?: SwiftCredentials;
+    /** Five-field cron expression, UTC (config/cron.ts). */
+    schedule: string;
+    /** A last good backup older than this is overdue: twice the longest gap of the schedule. */
+    maxAgeSeconds: number;
+    keep: { daily: number; weekly: number; monthly: number };
+}
+
 /** What every topology has. */
 interface CommonConfig {
     /** Pulumi project name; also the config namespace. */
@@ -274,6 +353,38 @@ interface CommonConfig {
     retainOnDestroy: boolean;
     hub: HubConfig;
     singleuser: SingleuserConfig;
+    images: ImagesConfig;
+    /** Present when backup.enabled. */
+    backup?: BackupConfig;
+    dask: DaskConfig;
+}
+
+/** `lab`: one JupyterLab container for one person on the local Docker engine (no hub). */
+export interface LabSettings {
+    /** Prebuilt image (tag or digest, docker-stacks contract); undefined: build images/singleuser. */
+    image?: string;
+    /** Host port on 127.0.0.1. */
+    port: number;
+    /** The work directory: a host directory (bind mount) ... */
+    workDir?: string;
+    /** ... or a named Docker volume; undefined with workDir unset: the stack's own volume. */
+    workVolume?: string;
+    /** Where the work directory is mounted; also the server's root directory. */
+    mountPath: string;
+    memLimitBytes: number;
+    cpuLimit: number;
+    /** The login token; generated (RandomPassword) when not configured. */
+    token?: Secret;
+}
+
+export interface LabConfig {
+    topology: "lab";
+    project: string;
+    stack: string;
+    /** Keep the work volume on `pulumi destroy` (a host directory is never touched). */
+    retainOnDestroy: boolean;
+    lab: LabSettings;
+    /** For building images/singleuser (repository, tags, base image, packages). */
     images: ImagesConfig;
 }
 
@@ -342,7 +453,10 @@ export type KubernetesTopologyConfig = KubernetesOnOpenStackConfig | KubernetesO
  * present exactly when that topology is selected, so components take the member they serve and
  * never check for a missing section at run time.
  */
-export type PlatformConfig = LocalConfig | DockerVmConfig | KubernetesOnOpenStackConfig | KubernetesOnExistingClusterConfig;
+export type PlatformConfig = LocalConfig | DockerVmConfig | KubernetesOnOpenStackConfig | KubernetesOnExistingClusterConfig | LabConfig;
+
+/** The topologies that run JupyterHub (every one but `lab`): they have the hub and singleuser sections. */
+export type HubTopologyConfig = Exclude<PlatformConfig, LabConfig>;
 
 /** The topologies whose hub runs on one Docker engine (DockerSpawner). */
 export type DockerTopologyConfig = LocalConfig | DockerVmConfig;

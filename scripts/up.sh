@@ -1,12 +1,38 @@
 #!/usr/bin/env bash
-# npm run up — from a fresh checkout to a working hub on http://127.0.0.1:8000:
+# npm run up [-- --stack NAME] — from a fresh checkout to a running stack on this machine:
 # installs what is missing (node_modules, the Pulumi toolchain, a Docker engine, the local base
-# images), selects or creates the `local` stack on the file backend, runs `pulumi up`, and prints
-# the hub URL and login. The password is read from the secret stack output and shown only when
-# stdout is a terminal (an operator at the keyboard); in a log it prints the command instead.
+# images), selects or creates the stack on the file backend (its example Pulumi.<stack>.yaml is
+# its config), runs `pulumi up`, and prints how to log in. The stack is `local` (a hub on
+# http://127.0.0.1:8000) unless --stack or $STACK names another, e.g. `lab` (one JupyterLab).
+# Secrets (the hub password, the lab token) are read from the secret stack outputs and shown
+# only when stdout is a terminal (an operator at the keyboard); in a log it prints the command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STACK=${STACK:-local}
+
+usage() { echo "usage: npm run up [-- --stack NAME]   (default: \$STACK or local)"; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -s | --stack)
+            [ $# -ge 2 ] || { usage >&2; exit 2; }
+            STACK=$2
+            shift 2
+            ;;
+        --stack=*)
+            STACK=${1#--stack=}
+            shift
+            ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        *)
+            echo "up.sh: unknown argument $1" >&2
+            usage >&2
+            exit 2
+            ;;
+    esac
+done
 
 step() { echo; echo "==> $*"; }
 
@@ -34,13 +60,26 @@ fi
 step "pulumi up"
 pulumi up --yes --skip-preview --non-interactive --stack "$STACK"
 
+# Show a secret output on a terminal; name the command that shows it otherwise.
+secret_output() {
+    local name=$1
+    if [ -t 1 ]; then
+        pulumi stack output "$name" --show-secrets --stack "$STACK"
+    else
+        echo "run  pulumi stack output $name --show-secrets --stack $STACK"
+    fi
+}
+
 url=$(pulumi stack output url --stack "$STACK")
-user=$(pulumi stack output loginUser --stack "$STACK")
+topology=$(pulumi config get topology --stack "$STACK" 2>/dev/null || echo local)
 echo
-echo "JupyterHub is up: $url"
-echo "  user:     $user (with dummy auth any user name works with the shared password)"
-if [ -t 1 ]; then
-    echo "  password: $(pulumi stack output loginPassword --show-secrets --stack "$STACK")"
+if [ "$topology" = lab ]; then
+    echo "JupyterLab is up: $url"
+    echo "  token:    $(secret_output token)"
+    echo "  work dir: $(pulumi stack output work --stack "$STACK") (kept by pulumi destroy)"
 else
-    echo "  password: run  pulumi stack output loginPassword --show-secrets --stack $STACK"
+    user=$(pulumi stack output loginUser --stack "$STACK")
+    echo "JupyterHub is up: $url"
+    echo "  user:     $user (with dummy auth any user name works with the shared password)"
+    echo "  password: $(secret_output loginPassword)"
 fi

@@ -16,11 +16,13 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerVmConfig, DockerVmOnExistingHostConfig, DockerVmOnOpenStackConfig } from "../config/types";
+import { DaskCluster } from "../components/docker/daskCluster";
 import { DockerHub } from "../components/docker/dockerHub";
 import type { ProxyTls } from "../components/docker/render";
+import { ImageResolver } from "../components/images/imageResolver";
 import { PlatformImages } from "../components/images/platformImages";
-import { DockerVm, dockerVmTls, PROXY_FILTER, proxyTlsOf, userDataTls } from "../components/openstack/dockerVm";
-import { ADMIN_USER, DOCKER_GID, HOMES_ROOT, HOMES_SOCKET, renderDockerVmUserData } from "../components/openstack/dockerVmCloudInit";
+import { DockerVm, dockerVmTls, dockerVmUserData, PROXY_FILTER, proxyTlsOf } from "../components/openstack/dockerVm";
+import { ADMIN_USER, DOCKER_GID, HOMES_ROOT, HOMES_SOCKET } from "../components/openstack/dockerVmCloudInit";
 import { lookupImageId, namePrefix } from "../components/openstack/foundation";
 import { PrivateNetwork } from "../components/openstack/network";
 import { createOpenStackProvider } from "../components/openstack/provider";
@@ -81,16 +83,9 @@ function deployOnOpenStack(config: DockerVmOnOpenStackConfig): StackOutputs {
 function deployOnExistingHost(config: DockerVmOnExistingHostConfig): StackOutputs {
     const host = config.existingHost;
     const tls = dockerVmTls(config, PROXY_FILTER);
-    const rendered = pulumi.all([config.hub.tls.certificate, config.hub.tls.key]).apply(([certificate, key]) =>
-        renderDockerVmUserData({
-            adminUser: host.user,
-            sshAuthorizedKeys: host.sshPublicKey ? [host.sshPublicKey] : [],
-            dockerVolumeId: host.volumeIds.docker,
-            homeVolumeId: host.volumeIds.home,
-            homeQuotaBytes: config.singleuser.homeQuotaBytes,
-            tls: userDataTls(tls, certificate, key),
-        }),
-    );
+    const rendered = pulumi
+        .all([config.hub.tls.certificate, config.hub.tls.key])
+        .apply(([certificate, key]) => dockerVmUserData(config, host.volumeIds, { certificate: certificate ?? "", key: key ?? "" }));
     // Manual TLS puts the private key into the user-data.
     const userData = tls.mode === "manual-secret" ? pulumi.secret(rendered) : rendered;
     const sshTarget = `${host.user}@${host.host}`;
@@ -118,7 +113,12 @@ function deployOnExistingHost(config: DockerVmOnExistingHostConfig): StackOutput
 /** The images and the hub on the VM's Docker engine, reached over ssh:// once the VM is ready. */
 function deployHubOnVm(config: DockerVmConfig, dockerHost: pulumi.Output<string>, tls: ProxyTls | undefined): StackOutputs {
     const engine = new docker.Provider("vm-docker", { host: dockerHost, sshOpts: [...SSH_OPTIONS] });
-    const images = new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "images") }, { provider: engine });
+    const resolver = new ImageResolver(engine, "engine");
+    const images = new PlatformImages(
+        "images",
+        { config, imagesDir: path.resolve(__dirname, "..", "images"), resolver },
+        { provider: engine },
+    );
     const hub = new DockerHub("hub", {
         config,
         provider: engine,
@@ -129,11 +129,16 @@ function deployHubOnVm(config: DockerVmConfig, dockerHost: pulumi.Output<string>
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
         hubLogoFile: images.hubLogoFile,
+        resolver,
         tls,
         // Homes on the VM's btrfs volume, one subvolume with a qgroup limit per user, made by the
         // socket-activated jhp-homes helper that the hub's pre-spawn hook calls.
         hostHomes: { root: HOMES_ROOT, socket: HOMES_SOCKET },
     });
+
+    const dask = config.dask.enabled
+        ? new DaskCluster("dask", { config, provider: engine, image: images.singleuserRef, network: hub.networkName })
+        : undefined;
     return {
         url: hub.url,
         loginUser: hub.loginUser,
@@ -145,5 +150,8 @@ function deployHubOnVm(config: DockerVmConfig, dockerHost: pulumi.Output<string>
         hubImage: images.hubRef,
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
+        ...(hub.backupContainerName ? { backupContainer: hub.backupContainerName } : {}),
+        ...(dask ? { daskSchedulerAddress: dask.schedulerAddress, daskWorkers: dask.workerContainerNames } : {}),
+        resolvedImages: resolver.output(),
     };
 }

@@ -6,6 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config/types";
 import { deployDockerVm } from "./dockerVm";
 import { deployKubernetes } from "./kubernetes";
+import { deployLab } from "./lab";
 import { deployLocal } from "./local";
 
 export type StackOutputs = Record<string, pulumi.Output<unknown>>;
@@ -18,5 +19,7 @@ export function deployTopology(config: PlatformConfig): StackOutputs {
             return deployDockerVm(config);
         case "kubernetes":
             return deployKubernetes(config);
+        case "lab":
+            return deployLab(config);
     }
 }

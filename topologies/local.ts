@@ -5,10 +5,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as docker from "@pulumi/docker";
-import type * as pulumi from "@pulumi/pulumi";
-import type { LocalConfig } from "../config/types";
+import * as pulumi from "@pulumi/pulumi";
+import type { ImagesConfig, LocalConfig } from "../config/types";
+import { DaskCluster } from "../components/docker/daskCluster";
 import { DockerHub } from "../components/docker/dockerHub";
 import { registryAuthAddress } from "../components/images/buildContext";
+import { ImageResolver } from "../components/images/imageResolver";
 import { PlatformImages } from "../components/images/platformImages";
 
 export const LOCAL_DOCKER_SOCKET = "/var/run/docker.sock";
@@ -24,17 +26,25 @@ function socketGid(socket: string): number {
     }
 }
 
-export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<unknown>> {
-    const dockerHost = `unix://${LOCAL_DOCKER_SOCKET}`;
-    const registry = config.images.registry;
-    const provider = new docker.Provider("local-docker", {
-        host: dockerHost,
-        // Pushing built images (images.registry) authenticates through the provider.
+export const LOCAL_DOCKER_HOST = `unix://${LOCAL_DOCKER_SOCKET}`;
+
+/** The Docker engine on this machine (local and lab topologies). */
+export function localDockerProvider(name: string, images: ImagesConfig): docker.Provider {
+    const registry = images.registry;
+    return new docker.Provider(name, {
+        host: LOCAL_DOCKER_HOST,
+        // Pushing built images (images.registry) and resolving tags in it authenticate through the provider.
         registryAuth: registry
             ? [{ address: registryAuthAddress(registry.server), username: registry.username, password: registry.password }]
             : undefined,
     });
-    const images = new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "images") }, { provider });
+}
+
+export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<unknown>> {
+    const dockerHost = LOCAL_DOCKER_HOST;
+    const provider = localDockerProvider("local-docker", config.images);
+    const resolver = new ImageResolver(provider, "engine");
+    const images = new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "images"), resolver }, { provider });
     const hub = new DockerHub("hub", {
         config,
         provider,
@@ -45,7 +55,12 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<u
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
         hubLogoFile: images.hubLogoFile,
+        resolver,
     });
+    // Dask beside the hub: a scheduler and workers on the hub's network, from the single-user image.
+    const dask = config.dask.enabled
+        ? new DaskCluster("dask", { config, provider, image: images.singleuserRef, network: hub.networkName })
+        : undefined;
     return {
         url: hub.url,
         loginUser: hub.loginUser,
@@ -57,5 +72,9 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<u
         hubImage: images.hubRef,
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,
+        dockerHost: pulumi.output(dockerHost),
+        ...(hub.backupContainerName ? { backupContainer: hub.backupContainerName } : {}),
+        ...(dask ? { daskSchedulerAddress: dask.schedulerAddress, daskWorkers: dask.workerContainerNames } : {}),
+        resolvedImages: resolver.output(),
     };
 }

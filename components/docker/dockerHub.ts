@@ -9,8 +9,23 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerTopologyConfig } from "../../config/types";
+import { HUB_FILES_DIR, readHubFiles, type HubFile } from "../hub/hubFiles";
 import { hubSecrets } from "../hub/secrets";
-import { hubContainerSpec, hubDataVolumeSpec, networkSpec, proxyContainerSpec, sharedVolumeSpec } from "./containers";
+import { backupContainerSpec, backupRepositoryVolumeSpec, backupStatusVolumeSpec, type DockerBackupConfig } from "./backup";
+import { swiftSecretOf } from "../backup/render";
+import type { ImageResolver } from "../images/imageResolver";
+import {
+    dockerHubDocumentOutput,
+    hubContainerSpec,
+    hubDataVolumeSpec,
+    hubDataOwnerRun,
+    hubImageCheckRun,
+    networkSpec,
+    proxyContainerSpec,
+    sharedVolumeFillRun,
+    sharedVolumeSpec,
+} from "./containers";
+import { DockerRun } from "./dockerRun";
 import { dockerNames, LABEL_PREFIX, type HostHomes, type ProxyTls } from "./render";
 import { UserServerJanitor } from "./userServerJanitor";
 
@@ -27,6 +42,13 @@ export interface DockerHubArgs {
     hubImage: pulumi.Input<string>;
     singleuserImage: pulumi.Input<string>;
     proxyImage: pulumi.Input<string>;
+    /** Resolves the images the config names by tag (profiles, shared-volume sources) on this engine. */
+    resolver: ImageResolver;
+    /**
+     * The program's hub files, mounted into the hub.
+     * @default readHubFiles() of images/hub
+     */
+    hubFiles?: readonly HubFile[];
     /** Path of a logo baked into the hub image (PlatformImages.hubLogoFile). */
     hubLogoFile?: string;
     tls?: ProxyTls;
@@ -39,6 +61,15 @@ export interface DockerHubArgs {
     hostHomes?: HostHomes;
 }
 
+/** images/hub/platform_check.py, run on its own in the hub image (its __main__ reads the document). */
+function platformCheckScript(files: readonly HubFile[]): string {
+    const script = files.find((f) => f.path === "platform_check.py");
+    if (!script) {
+        throw new Error(`DockerHub: platform_check.py is not among the hub files of ${HUB_FILES_DIR}`);
+    }
+    return script.content;
+}
+
 export class DockerHub extends pulumi.ComponentResource {
     readonly url: pulumi.Output<string>;
     readonly loginUser: pulumi.Output<string>;
@@ -49,6 +80,8 @@ export class DockerHub extends pulumi.ComponentResource {
     readonly proxyContainerName: pulumi.Output<string>;
     readonly hubDataVolume: pulumi.Output<string>;
     readonly userVolumePrefix: string;
+    /** backup.enabled: the runner's container (npm run backup / restore / user exec into it). */
+    readonly backupContainerName?: pulumi.Output<string>;
 
     constructor(name: string, args: DockerHubArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jupyterhub-platform:docker:DockerHub", name, {}, opts);
@@ -62,8 +95,45 @@ export class DockerHub extends pulumi.ComponentResource {
 
         const network = new docker.Network(`${name}-network`, networkSpec(config), child);
         const hubData = new docker.Volume(`${name}-hub-data`, hubDataVolumeSpec(config), keep);
-        config.singleuser.sharedVolumes.forEach((v, i) => new docker.Volume(`${name}-shared-${i}`, sharedVolumeSpec(config, v), keep));
+        // Shared volumes with a source image are filled before any server can mount them.
+        const fills = config.singleuser.sharedVolumes.flatMap((v, i) => {
+            const volume = new docker.Volume(`${name}-shared-${i}`, sharedVolumeSpec(config, v), keep);
+            if (!v.source) {
+                return [];
+            }
+            const image = args.resolver.resolve(v.source.image, `singleuser.sharedVolumes ${v.name}`);
+            return [
+                new DockerRun(`${name}-shared-${i}-fill`, sharedVolumeFillRun(args.dockerHost, v, volume.name, image), {
+                    parent: this,
+                    dependsOn: [volume],
+                }),
+            ];
+        });
+        const profileImages = Object.fromEntries(
+            config.singleuser.profiles
+                .filter((p) => p.image !== undefined)
+                .map((p) => [p.image as string, args.resolver.resolve(p.image as string, `singleuser.profiles ${p.slug}`)]),
+        );
+        const hubFiles = args.hubFiles ?? readHubFiles();
+        // Any hub image may be named (images.hub.image): before the hub starts, check it has the
+        // packages this config needs, so `up` stops at once with the missing package's name.
+        const imageCheck = new DockerRun(
+            `${name}-image-check`,
+            hubImageCheckRun(
+                args.dockerHost,
+                args.hubImage,
+                dockerHubDocumentOutput(config, { ...args, profileImages, logoFile: args.hubLogoFile }),
+                platformCheckScript(hubFiles),
+            ),
+            { parent: this },
+        );
+        const dataOwner = new DockerRun(`${name}-hub-data-owner`, hubDataOwnerRun(args.dockerHost, args.hubImage, hubData.name), {
+            parent: this,
+            dependsOn: [hubData],
+        });
         const secrets = hubSecrets(name, config, this);
+        // Backups: the status volume exists before the hub, which mounts it read-only.
+        const backupStatus = config.backup ? new docker.Volume(`${name}-backup-status`, backupStatusVolumeSpec(config), child) : undefined;
         const proxy = new docker.Container(
             `${name}-proxy`,
             proxyContainerSpec(config, { image: args.proxyImage, network: network.name, proxyToken: secrets.proxyToken, tls: args.tls }),
@@ -74,6 +144,8 @@ export class DockerHub extends pulumi.ComponentResource {
             hubContainerSpec(config, {
                 image: args.hubImage,
                 singleuserImage: args.singleuserImage,
+                profileImages,
+                hubFiles,
                 network: network.name,
                 dataVolume: hubData.name,
                 secrets,
@@ -83,8 +155,34 @@ export class DockerHub extends pulumi.ComponentResource {
                 logoFile: args.hubLogoFile,
                 hostHomes: args.hostHomes,
             }),
-            { ...replaceByName, dependsOn: [proxy] },
+            { ...replaceByName, dependsOn: [proxy, imageCheck, dataOwner, ...fills, ...(backupStatus ? [backupStatus] : [])] },
         );
+
+        let backupContainer: docker.Container | undefined;
+        if (config.backup && backupStatus && secrets.backupToken) {
+            const backupConfig = config as DockerBackupConfig;
+            const repoSpec = backupRepositoryVolumeSpec(backupConfig);
+            // The repository holds every backup: kept through destroy unless data is not.
+            const repoVolume = repoSpec ? new docker.Volume(`${name}-backup-repository`, repoSpec, keep) : undefined;
+            backupContainer = new docker.Container(
+                `${name}-backup`,
+                backupContainerSpec(backupConfig, {
+                    image: args.hubImage,
+                    network: network.name,
+                    statusVolume: backupStatus.name,
+                    dockerSocketPath: args.dockerSocketPath ?? "/var/run/docker.sock",
+                    hostHomes: args.hostHomes,
+                    secrets: {
+                        password: pulumi.secret(config.backup.password),
+                        backupToken: secrets.backupToken,
+                        s3SecretAccessKey: config.backup.s3 ? pulumi.secret(config.backup.s3.secretAccessKey) : undefined,
+                        swiftSecret: swiftSecretOf(config.backup) ? pulumi.secret(swiftSecretOf(config.backup)!) : undefined,
+                        dbUrl: secrets.dbUrl,
+                    },
+                }),
+                { ...replaceByName, dependsOn: [hub, ...(repoVolume ? [repoVolume] : [])] },
+            );
+        }
 
         // Removes the stack's user containers (and, when data is not kept, their homes) on destroy.
         // It depends on the hub, proxy and network, so Pulumi deletes it first: the user
@@ -97,7 +195,7 @@ export class DockerHub extends pulumi.ComponentResource {
                 userVolumePrefix: names.userVolumePrefix,
                 removeVolumes: !config.retainOnDestroy,
             },
-            { parent: this, dependsOn: [network, proxy, hub] },
+            { parent: this, dependsOn: [network, proxy, hub, ...(backupContainer ? [backupContainer] : [])] },
         );
 
         this.url = pulumi.output(args.tls && config.hub.domain ? `https://${config.hub.domain}` : config.hub.publicUrl);
@@ -108,6 +206,7 @@ export class DockerHub extends pulumi.ComponentResource {
         this.proxyContainerName = proxy.name;
         this.hubDataVolume = hubData.name;
         this.userVolumePrefix = names.userVolumePrefix;
+        this.backupContainerName = backupContainer ? backupContainer.name : undefined;
         this.registerOutputs({
             url: this.url,
             loginUser: this.loginUser,

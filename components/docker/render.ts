@@ -4,7 +4,7 @@
  * Components only wire these into resources; tests call them directly.
  */
 import * as path from "path";
-import type { PlatformConfig } from "../../config/types";
+import type { HubTopologyConfig, PlatformConfig } from "../../config/types";
 import { HUB_PORTS, HUB_SECRET_ENV, PROXY_TLS_DIR, hubConnectUrl, type HubSecretName } from "../hub/contract";
 import type { DockerSpawnerBlock } from "../hub/hubDocument";
 import { cleanName } from "../shared/names";
@@ -33,6 +33,12 @@ export interface DockerNames {
     userContainerPrefix: string;
     /** Prefix of per-user home volumes; the escaped user name follows. */
     userVolumePrefix: string;
+    /** backup.enabled: the runner's container (also the prefix of its one-shot containers). */
+    backupContainer: string;
+    /** The small volume the runner writes its status to (read-only in the hub). */
+    backupStatusVolume: string;
+    /** The default restic repository (backup.repository empty). */
+    backupRepositoryVolume: string;
 }
 
 export function dockerNames(config: PlatformConfig): DockerNames {
@@ -46,6 +52,9 @@ export function dockerNames(config: PlatformConfig): DockerNames {
         hubDbVolume: `${base}-hub-data`,
         userContainerPrefix: `${base}-user`,
         userVolumePrefix: `${base}-home-`,
+        backupContainer: `${base}-backup`,
+        backupStatusVolume: `${base}-backup-status`,
+        backupRepositoryVolume: `${base}-backups`,
     };
 }
 
@@ -110,7 +119,7 @@ export function hostHomesHubMount(homes: HostHomes): { type: "bind"; source: str
     return { type: "bind", source: dir, target: dir, readOnly: true };
 }
 
-export function dockerSpawnerBlock(config: PlatformConfig, hostHomes?: HostHomes): DockerSpawnerBlock {
+export function dockerSpawnerBlock(config: HubTopologyConfig, hostHomes?: HostHomes): DockerSpawnerBlock {
     const names = dockerNames(config);
     return {
         network: names.network,
@@ -158,7 +167,7 @@ export interface PortMapping {
 }
 
 /** Host ports of the proxy: hub.port over HTTP, or 443 (and 80 for the redirect) with TLS. */
-export function proxyPorts(config: PlatformConfig, tls?: ProxyTls): PortMapping[] {
+export function proxyPorts(config: HubTopologyConfig, tls?: ProxyTls): PortMapping[] {
     const ip = config.hub.bindAddress;
     if (!tls) {
         return [{ internal: HUB_PORTS.proxyHttp, external: config.hub.port, ip, protocol: "tcp" }];

@@ -33,7 +33,28 @@ export const HUB_PATHS = {
     homesSecretDir: "/etc/jupyterhub/homes-secret",
 } as const;
 
+/** The backup runner: its hub service name, and where the status file the hub reads lives. */
+export const BACKUP = {
+    serviceName: "platform-backup",
+    /** The status volume (Docker) or ConfigMap (Kubernetes) mount, in the runner and the hub. */
+    statusDir: "/var/lib/platform-backup",
+    statusFile: "status.json",
+    /** The runner's config document (components/backup/render.ts). */
+    configFile: "/etc/jupyterhub/platform/backup.json",
+    /** A volume or directory repository inside the runner's containers. */
+    repositoryMount: "/repo",
+} as const;
+
 export const HUB_DOCUMENT_PATH = `${HUB_PATHS.configDir}/${HUB_PATHS.configFile}`;
+/**
+ * The program's jupyterhub_config.py, mounted next to the document by every deployment (not baked
+ * into the image), so any image with JupyterHub and the needed packages can be the hub.
+ */
+export const HUB_CONFIG_SCRIPT = `${HUB_PATHS.configDir}/jupyterhub_config.py`;
+/** How the hub starts, in any image. */
+export const HUB_COMMAND: readonly string[] = ["jupyterhub", "--config", HUB_CONFIG_SCRIPT];
+/** hub.auth.caBundle, next to the document. */
+export const HUB_CA_BUNDLE_PATH = `${HUB_PATHS.configDir}/ca-bundle.pem`;
 export const HUB_SQLITE_PATH = `${HUB_PATHS.dataDir}/${HUB_PATHS.sqliteFile}`;
 
 /** Where the proxy finds its certificate and key (a bind mount on Docker, a Secret on Kubernetes). */
@@ -41,6 +62,13 @@ export const PROXY_TLS_DIR = "/etc/proxy-tls";
 
 /** Users of the images. */
 export const HUB_USER = { uid: 10001, gid: 10001 } as const;
+/** `uid:gid` owning the hub's database directory where no fsGroup applies (a hostPath on Gluster). */
+export const HUB_OWNER = `${HUB_USER.uid}:${HUB_USER.gid}`;
+/**
+ * The hub database's directory in the Gluster homes volume (`prod`): the storage side creates it
+ * owned by HUB_OWNER (jhp-gluster-form.sh); the PV `hub-db-<namespace>` points at it.
+ */
+export const HUB_DB_GLUSTER_DIR = ".hub-db";
 /** "nobody": the proxy image's user and every helper container's. */
 export const NOBODY = 65534;
 /** The docker-stacks contract the single-user image keeps: jovyan in group users. */
@@ -62,6 +90,10 @@ export const HUB_SECRET_ENV = {
     dbUrl: "PLATFORM_DB_URL",
     /** JSON object service name → token of hub.services (the document lists the services without tokens). */
     serviceTokens: "PLATFORM_SERVICE_TOKENS",
+    /** backup.enabled: the API token of the hub service the backup runner uses. */
+    backupToken: "PLATFORM_BACKUP_TOKEN",
+    /** kubernetes with dask.enabled: the token the hub registers for the dask-gateway service. */
+    daskGatewayApiToken: "PLATFORM_DASK_GATEWAY_API_TOKEN",
 } as const;
 
 export type HubSecretName = keyof typeof HUB_SECRET_ENV;

@@ -4,8 +4,11 @@
  * `docker` or `kubernetes` block the caller supplies. The document never carries a secret:
  * secrets reach the hub as environment variables or files (HUB_SECRET_ENV in ./contract.ts).
  */
-import type { AuthType, PlatformConfig, Topology } from "../../config/types";
-import { HUB_BIND_URL, SINGLEUSER_USER, hubConnectUrl } from "./contract";
+import type { AuthType, HubTopologyConfig, Topology } from "../../config/types";
+import { isPinned } from "../images/imageRefs";
+import { HUB_BIND_URL, HUB_CA_BUNDLE_PATH, SINGLEUSER_USER, hubConnectUrl } from "./contract";
+import { BACKUP } from "./contract";
+import type { DaskDocumentBlock } from "./dask";
 
 /** Bumped together with SCHEMA_VERSION in images/hub/jupyterhub_config.py. */
 export const HUB_DOCUMENT_SCHEMA_VERSION = 1;
@@ -123,6 +126,8 @@ export interface HubDocument {
             searchUser: string | null;
         } | null;
         googleHostedDomains: string[];
+        /** hub.auth.caBundle as a file next to the document; null: the image's CAs only. */
+        caBundleFile: string | null;
     };
     singleuser: {
         image: string;
@@ -144,7 +149,11 @@ export interface HubDocument {
     };
     docker: DockerSpawnerBlock | null;
     kubernetes: KubeSpawnerBlock | null;
+    /** Dask beside the hub (dask.enabled): user servers' Dask environment, the gateway service. */
+    dask: DaskDocumentBlock | null;
     cull: { enabled: boolean; timeoutSeconds: number; everySeconds: number; maxAgeSeconds: number };
+    /** backup.enabled: the runner's hub service and the status file behind the admin banner. */
+    backup: { serviceName: string; statusFile: string; maxAgeSeconds: number } | null;
     templates: { pageTitle: string; logoFile: string | null };
 }
 
@@ -152,6 +161,11 @@ export interface HubDocument {
 export interface HubDocumentTarget {
     /** Pinned single-user image reference (repo@sha256:… or a local image ID). */
     singleuserImage: string;
+    /**
+     * Profile images the config names by tag, each with its digest-pinned reference (the stack's
+     * ImageResolver); a profile image by tag without an entry here is a programming error.
+     */
+    profileImages?: Readonly<Record<string, string>>;
     /** Host name other containers / pods reach the hub by. */
     hubHost: string;
     proxyApiUrl: string;
@@ -161,9 +175,11 @@ export interface HubDocumentTarget {
     sqlitePath?: string;
     docker?: DockerSpawnerBlock;
     kubernetes?: KubeSpawnerBlock;
+    /** Set by the topology that runs Dask (dask.enabled). */
+    dask?: DaskDocumentBlock;
 }
 
-export function renderHubDocument(config: PlatformConfig, target: HubDocumentTarget): HubDocument {
+export function renderHubDocument(config: HubTopologyConfig, target: HubDocumentTarget): HubDocument {
     const spawner = config.topology === "kubernetes" ? "kubernetes" : "docker";
     if (spawner === "docker" && !target.docker) {
         throw new Error(`renderHubDocument: topology ${config.topology} needs a docker block`);
@@ -174,6 +190,11 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
     const { hub, singleuser: su } = config;
     const auth = hub.auth;
     const sqlite = hub.db.type === "sqlite";
+    if (config.dask.enabled !== (target.dask !== undefined)) {
+        throw new Error(
+            `renderHubDocument: dask.enabled is ${config.dask.enabled} but the target ${target.dask ? "has" : "has no"} dask block`,
+        );
+    }
     if (sqlite && !target.sqlitePath) {
         throw new Error("renderHubDocument: a sqlite hub database needs target.sqlitePath");
     }
@@ -228,6 +249,7 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
                   }
                 : null,
             googleHostedDomains: [...auth.googleHostedDomains],
+            caBundleFile: auth.caBundle !== undefined ? HUB_CA_BUNDLE_PATH : null,
         },
         singleuser: {
             image: target.singleuserImage,
@@ -250,7 +272,7 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
                 displayName: p.displayName,
                 description: p.description,
                 default: p.default,
-                ...(p.image !== undefined ? { image: p.image } : {}),
+                ...(p.image !== undefined ? { image: pinnedProfileImage(p.slug, p.image, target.profileImages) } : {}),
                 ...(p.memLimitBytes !== undefined ? { memLimitBytes: p.memLimitBytes } : {}),
                 ...(p.cpuLimit !== undefined ? { cpuLimit: p.cpuLimit } : {}),
                 ...(p.memGuaranteeBytes !== undefined ? { memGuaranteeBytes: p.memGuaranteeBytes } : {}),
@@ -259,14 +281,34 @@ export function renderHubDocument(config: PlatformConfig, target: HubDocumentTar
         },
         docker: spawner === "docker" ? (target.docker as DockerSpawnerBlock) : null,
         kubernetes: spawner === "kubernetes" ? (target.kubernetes as KubeSpawnerBlock) : null,
+        dask: target.dask ? { env: { ...target.dask.env }, gateway: target.dask.gateway ? { ...target.dask.gateway } : null } : null,
         cull: {
             enabled: hub.cull.enabled,
             timeoutSeconds: hub.cull.timeoutSeconds,
             everySeconds: hub.cull.everySeconds,
             maxAgeSeconds: hub.cull.maxAgeSeconds,
         },
+        backup: config.backup
+            ? {
+                  serviceName: BACKUP.serviceName,
+                  statusFile: `${BACKUP.statusDir}/${BACKUP.statusFile}`,
+                  maxAgeSeconds: config.backup.maxAgeSeconds,
+              }
+            : null,
         templates: { pageTitle: hub.pageTitle, logoFile: target.logoFile ?? null },
     };
+}
+
+/** Spawners get digests only: the configured reference when pinned, else its resolution. */
+function pinnedProfileImage(slug: string, ref: string, resolved: Readonly<Record<string, string>> | undefined): string {
+    if (isPinned(ref)) {
+        return ref;
+    }
+    const pinned = resolved?.[ref];
+    if (pinned === undefined || !isPinned(pinned)) {
+        throw new Error(`renderHubDocument: the image ${ref} of profile ${slug} was not resolved to a digest`);
+    }
+    return pinned;
 }
 
 /** Stable, readable JSON (the file the hub reads; also what a change diff shows). */

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PlatformConfig } from "../../config/types";
+import type { HubTopologyConfig } from "../../config/types";
 import type { HubSecretName } from "./contract";
 
 /** One value per secret the hub may read; only the ones a config needs are set. */
@@ -16,13 +16,20 @@ export type HubSecretValues<T = pulumi.Output<string>> = { cookieSecret: T; prox
 >;
 
 /** Lengths of the generated secrets (alphanumeric). */
-const GENERATED_LENGTH = { cookieSecret: 64, proxyToken: 64, cryptKey: 64, dummyPassword: 24 } as const;
+const GENERATED_LENGTH = {
+    cookieSecret: 64,
+    proxyToken: 64,
+    cryptKey: 64,
+    dummyPassword: 24,
+    backupToken: 64,
+    daskGatewayApiToken: 64,
+} as const;
 
 /**
  * Which secrets a config needs besides the always-present cookie secret, proxy token and crypt
  * key. Lets components pass exactly those and tests assert it.
  */
-export function requiredHubSecrets(config: PlatformConfig): HubSecretName[] {
+export function requiredHubSecrets(config: HubTopologyConfig): HubSecretName[] {
     const needed: HubSecretName[] = ["cookieSecret", "proxyToken", "cryptKey"];
     const auth = config.hub.auth;
     if (auth.type === "dummy") needed.push("dummyPassword");
@@ -30,6 +37,9 @@ export function requiredHubSecrets(config: PlatformConfig): HubSecretName[] {
     if (auth.ldap?.searchUser) needed.push("ldapSearchPassword");
     if (config.hub.db.type === "external") needed.push("dbUrl");
     if (config.hub.services.length > 0) needed.push("serviceTokens");
+    if (config.backup) needed.push("backupToken");
+    // Dask Gateway is a hub service on Kubernetes (components/kubernetes/daskGateway); Docker runs no gateway.
+    if (config.topology === "kubernetes" && config.dask.enabled) needed.push("daskGatewayApiToken");
     return needed;
 }
 
@@ -38,7 +48,7 @@ export function requiredHubSecrets(config: PlatformConfig): HubSecretName[] {
  * proxy-token, crypt-key, dummy-password), and returns every secret the config needs, each a
  * secret Output.
  */
-export function hubSecrets(name: string, config: PlatformConfig, parent: pulumi.Resource): HubSecretValues {
+export function hubSecrets(name: string, config: HubTopologyConfig, parent: pulumi.Resource): HubSecretValues {
     const generate = (role: string, length: number) =>
         pulumi.secret(new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent }).result);
     const needed = new Set(requiredHubSecrets(config));
@@ -64,6 +74,13 @@ export function hubSecrets(name: string, config: PlatformConfig, parent: pulumi.
     }
     if (needed.has("serviceTokens") && config.hub.serviceTokens) {
         values.serviceTokens = pulumi.secret(config.hub.serviceTokens);
+    }
+    if (needed.has("backupToken")) {
+        // Internal: only the hub and the backup runner know it; never an output.
+        values.backupToken = generate("backup-token", GENERATED_LENGTH.backupToken);
+    }
+    if (needed.has("daskGatewayApiToken")) {
+        values.daskGatewayApiToken = generate("dask-gateway-api-token", GENERATED_LENGTH.daskGatewayApiToken);
     }
     return values;
 }

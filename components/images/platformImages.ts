@@ -1,13 +1,15 @@
 /**
- * The platform's images: hub, proxy, (unless singleuser.image names a prebuilt one) the
- * single-user image and (Let's Encrypt on Kubernetes) the ACME renewer, each a BuiltImage from
- * images/<name>. A configured logo is baked into the hub image through a staged copy of images/hub.
+ * The platform's images: the proxy, the hub and single-user images unless the config names
+ * prebuilt ones (images.hub.image, singleuser.image; resolved to their digests by the stack's
+ * ImageResolver), and on Kubernetes the ACME renewer (Let's Encrypt) and Dask Gateway
+ * (dask.enabled), each built as a BuiltImage from images/<name>. A configured logo is baked into
+ * the hub image through a staged copy of images/hub.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlatformConfig } from "../../config/types";
+import type { HubTopologyConfig, ImagesConfig } from "../../config/types";
 import {
     contentHash,
     hubBuildArgs,
@@ -17,12 +19,15 @@ import {
     renewerBuildArgs,
     singleuserBuildArgs,
 } from "./buildContext";
-import { BuiltImage } from "./builtImage";
+import { BuiltImage, type BuiltImageArgs } from "./builtImage";
+import type { ImageResolver } from "./imageResolver";
 
 export interface PlatformImagesArgs {
-    config: PlatformConfig;
+    config: HubTopologyConfig;
     /** Folder holding hub/, proxy/ and singleuser/ (the repository's images/). */
     imagesDir: string;
+    /** Resolves the prebuilt images the config names by tag to their digests. */
+    resolver: ImageResolver;
     /**
      * Use the classic builder (see BuiltImageArgs.legacyBuilder).
      * @default true
@@ -50,12 +55,26 @@ function stageHubContext(hubDir: string, logoPath: string): string {
     return dir;
 }
 
+/** How images/singleuser is built (the hub topologies and the lab build the same image). */
+export function singleuserImageArgs(images: ImagesConfig, imagesDir: string, legacyBuilder?: boolean): BuiltImageArgs {
+    return {
+        images,
+        legacyBuilder,
+        context: path.join(imagesDir, "singleuser"),
+        repository: imageRepository(images, "singleuser"),
+        buildArgs: singleuserBuildArgs(images.singleuser),
+    };
+}
+
 export class PlatformImages extends pulumi.ComponentResource {
     readonly hubRef: pulumi.Output<string>;
     readonly proxyRef: pulumi.Output<string>;
     readonly singleuserRef: pulumi.Output<string>;
     /** images/acme-renewer (certbot): only for hub.tls.mode letsencrypt on Kubernetes. */
     readonly renewerRef?: pulumi.Output<string>;
+    /** images/dask-gateway: Dask Gateway's server and controller (kubernetes with dask.enabled only). */
+    readonly daskGatewayRef?: pulumi.Output<string>;
+    /** Tags of the images built here (hub and singleuser only when built). */
     readonly tags: Record<string, string>;
     /** Path of the baked-in logo inside the hub image, when hub.logo is set. */
     readonly hubLogoFile?: string;
@@ -67,18 +86,22 @@ export class PlatformImages extends pulumi.ComponentResource {
         const common = { images, legacyBuilder: args.legacyBuilder };
 
         const hubDir = path.join(imagesDir, "hub");
-        const logo = config.hub.logoPath;
-        const hub = new BuiltImage(
-            `${name}-hub`,
-            {
-                ...common,
-                context: logo ? stageHubContext(hubDir, logo) : hubDir,
-                dateSource: logo ? hubDir : undefined,
-                repository: imageRepository(images, "hub"),
-                buildArgs: hubBuildArgs(images),
-            },
-            { parent: this },
-        );
+        // Validation refuses hub.logo with a prebuilt hub image: the logo is baked in here.
+        const logo = images.hub.image === undefined ? config.hub.logoPath : undefined;
+        const hub =
+            images.hub.image === undefined
+                ? new BuiltImage(
+                      `${name}-hub`,
+                      {
+                          ...common,
+                          context: logo ? stageHubContext(hubDir, logo) : hubDir,
+                          dateSource: logo ? hubDir : undefined,
+                          repository: imageRepository(images, "hub"),
+                          buildArgs: hubBuildArgs(images),
+                      },
+                      { parent: this },
+                  )
+                : undefined;
         const proxy = new BuiltImage(
             `${name}-proxy`,
             {
@@ -89,20 +112,13 @@ export class PlatformImages extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        this.tags = { hub: hub.tag, proxy: proxy.tag };
+        this.tags = { proxy: proxy.tag, ...(hub ? { hub: hub.tag } : {}) };
         if (config.singleuser.image) {
-            this.singleuserRef = pulumi.output(config.singleuser.image);
+            this.singleuserRef = args.resolver.resolve(config.singleuser.image, "singleuser.image");
         } else {
-            const singleuser = new BuiltImage(
-                `${name}-singleuser`,
-                {
-                    ...common,
-                    context: path.join(imagesDir, "singleuser"),
-                    repository: imageRepository(images, "singleuser"),
-                    buildArgs: singleuserBuildArgs(images.singleuser),
-                },
-                { parent: this },
-            );
+            const singleuser = new BuiltImage(`${name}-singleuser`, singleuserImageArgs(images, imagesDir, args.legacyBuilder), {
+                parent: this,
+            });
             this.singleuserRef = singleuser.ref;
             this.tags.singleuser = singleuser.tag;
         }
@@ -121,7 +137,22 @@ export class PlatformImages extends pulumi.ComponentResource {
             this.renewerRef = renewer.ref;
             this.tags.renewer = renewer.tag;
         }
-        this.hubRef = hub.ref;
+        if (config.topology === "kubernetes" && config.dask.enabled) {
+            const gateway = new BuiltImage(
+                `${name}-dask-gateway`,
+                {
+                    ...common,
+                    context: path.join(imagesDir, "dask-gateway"),
+                    repository: imageRepository(images, "dask-gateway"),
+                    // Built from the hub's base (Python and pip), like the proxy.
+                    buildArgs: proxyBuildArgs(images),
+                },
+                { parent: this },
+            );
+            this.daskGatewayRef = gateway.ref;
+            this.tags["dask-gateway"] = gateway.tag;
+        }
+        this.hubRef = hub ? hub.ref : args.resolver.resolve(images.hub.image as string, "images.hub.image");
         this.proxyRef = proxy.ref;
         this.hubLogoFile = logo ? hubLogoTarget(logo).imagePath : undefined;
         this.registerOutputs({
@@ -129,6 +160,7 @@ export class PlatformImages extends pulumi.ComponentResource {
             proxyRef: this.proxyRef,
             singleuserRef: this.singleuserRef,
             renewerRef: this.renewerRef,
+            daskGatewayRef: this.daskGatewayRef,
         });
     }
 }

@@ -17,6 +17,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { HUB_DB_GLUSTER_DIR } from "../hub/contract";
 import { HOME_PVC_TEMPLATE } from "./jupyterhub/hub/document";
 import { resourceNames } from "./jupyterhub/names";
 
@@ -101,7 +102,10 @@ export function renderHubDbPv(p: HomesParams): Obj {
             storageClassName: HOMES_STORAGE_CLASS,
             volumeMode: "Filesystem",
             // /mnt/homes is immutable while unmounted, so DirectoryOrCreate never lands on the root disk.
-            hostPath: { path: `${WORKER_HOMES_PATH}/.hub-db`, type: "DirectoryOrCreate" },
+            // The storage side creates it owned by the hub's uid (jhp-gluster-form.sh): a hostPath gets
+            // no fsGroup, and a root-owned directory left the hub crash-looping on "unable to open
+            // database file" (found on the real cluster, npm run e2e:k8s).
+            hostPath: { path: `${WORKER_HOMES_PATH}/${HUB_DB_GLUSTER_DIR}`, type: "DirectoryOrCreate" },
             claimRef: { namespace: p.namespace, name: resourceNames(p.namespace).hubDbPvc },
         },
     };

@@ -14,7 +14,7 @@ import {
     TLS_KEY_PATH,
     type DockerVmUserDataParams,
 } from "./dockerVmCloudInit";
-import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server";
+import { floatingIpFor, nodePort, Server, serverMetadata, type VmPlacementArgs } from "./server";
 import { SshReady } from "./sshReady";
 
 export interface DockerVmArgs extends VmPlacementArgs {
@@ -67,6 +67,28 @@ export function dockerVmTls(config: DockerVmConfig, proxyFilter: string): VmTls 
         throw new Error("hub.tls.mode cert-manager needs topology kubernetes");
     }
     return { mode: "none" };
+}
+
+/**
+ * The VM's user-data once its volumes exist (pure): the end-to-end test renders it from the volume
+ * IDs it reads back from OpenStack and compares it with what Nova holds. Manual TLS passes the
+ * certificate and key (they end up in the user-data).
+ */
+export function dockerVmUserData(
+    config: DockerVmConfig,
+    volumeIds: { docker: string; home: string },
+    manualTls?: { certificate: string; key: string },
+): string {
+    const tls = dockerVmTls(config, PROXY_FILTER);
+    // An existing host (dockerVm.host) has its own login user and no key pair from a cloud.
+    const host = config.vm === "existing" ? config.existingHost : undefined;
+    return renderDockerVmUserData({
+        ...(host ? { adminUser: host.user, sshAuthorizedKeys: host.sshPublicKey ? [host.sshPublicKey] : [] } : {}),
+        dockerVolumeId: volumeIds.docker,
+        homeVolumeId: volumeIds.home,
+        homeQuotaBytes: config.singleuser.homeQuotaBytes,
+        tls: userDataTls(tls, manualTls?.certificate, manualTls?.key),
+    });
 }
 
 export class DockerVm extends pulumi.ComponentResource {
@@ -130,18 +152,13 @@ export class DockerVm extends pulumi.ComponentResource {
                 userData: (ids) => {
                     const rendered = pulumi
                         .all([ids.docker, ids.home, config.hub.tls.certificate, config.hub.tls.key])
-                        .apply(([dockerVolumeId, homeVolumeId, certificate, key]) =>
-                            renderDockerVmUserData({
-                                dockerVolumeId,
-                                homeVolumeId,
-                                homeQuotaBytes: config.singleuser.homeQuotaBytes,
-                                tls: userDataTls(tls, certificate, key),
-                            }),
+                        .apply(([docker, home, certificate, key]) =>
+                            dockerVmUserData(config, { docker, home }, { certificate: certificate ?? "", key: key ?? "" }),
                         );
                     // Manual TLS puts the private key into the user-data.
                     return tls.mode === "manual-secret" ? pulumi.secret(rendered) : rendered;
                 },
-                metadata: { "jupyterhub-platform/role": "docker", "jupyterhub-platform/stack": config.stack },
+                metadata: serverMetadata("docker", config.stack),
             },
             { parent: this },
         );

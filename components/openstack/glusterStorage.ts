@@ -7,9 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { KubernetesOnOpenStackConfig } from "../../config/types";
 import { BRICK_DIR, GLUSTER_VOLUME, glusterReplica, renderStorageUserData, STORAGE_ADMIN_MOUNT } from "./clusterCloudInit";
+import { HUB_DB_GLUSTER_DIR, HUB_OWNER, SINGLEUSER_OWNER } from "../hub/contract";
 import type { GlusterParams } from "./scripts";
-import { nodePort, Server, type VmPlacementArgs } from "./server";
-import { SINGLEUSER_OWNER } from "../hub/contract";
+import { nodePort, Server, serverMetadata, type VmPlacementArgs } from "./server";
 
 export interface GlusterStorageArgs extends VmPlacementArgs {
     config: KubernetesOnOpenStackConfig;
@@ -27,6 +27,8 @@ export function glusterParams(config: KubernetesOnOpenStackConfig, peers: readon
         quotaBytes: config.singleuser.homeQuotaBytes,
         adminMount: STORAGE_ADMIN_MOUNT,
         owner: SINGLEUSER_OWNER,
+        hubDbDir: HUB_DB_GLUSTER_DIR,
+        hubDbOwner: HUB_OWNER,
     };
 }
 
@@ -91,7 +93,7 @@ export class GlusterStorage extends pulumi.ComponentResource {
                                     }),
                                 ),
                             ),
-                        metadata: { "jupyterhub-platform/role": "storage", "jupyterhub-platform/stack": config.stack },
+                        metadata: serverMetadata("storage", config.stack),
                     },
                     { parent: this },
                 ),

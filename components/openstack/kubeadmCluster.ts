@@ -15,7 +15,7 @@ import { API_PORT, caCertHash, renderKubeconfig } from "../kubeadm/kubeadmConfig
 import { glusterParams } from "./glusterStorage";
 import { controlPlaneUserData, workerUserData, type ClusterFacts } from "./kubeadmNodes";
 import { needsPodAddressPairs } from "./securityRules";
-import { floatingIpFor, nodePort, Server, type VmPlacementArgs } from "./server";
+import { floatingIpFor, nodePort, Server, serverMetadata, type VmPlacementArgs } from "./server";
 
 export interface KubeadmClusterArgs extends VmPlacementArgs {
     config: KubernetesOnOpenStackConfig;
@@ -115,7 +115,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             retainData: config.retainOnDestroy,
             dataVolumes: [],
         };
-        const role = (r: string) => ({ "jupyterhub-platform/role": r, "jupyterhub-platform/stack": config.stack });
+        const role = (r: string) => serverMetadata(r, config.stack);
         const controlPlanes = cpPorts.map(
             (port, i) =>
                 new Server(

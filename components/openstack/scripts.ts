@@ -174,6 +174,10 @@ export interface GlusterParams {
     adminMount: string;
     /** uid:gid owning a new user directory. */
     owner: string;
+    /** Directory of the hub database in the volume (relative), created owned by hubDbOwner. */
+    hubDbDir: string;
+    /** uid:gid of the hub: a hostPath volume gets no fsGroup, so the storage side sets the owner. */
+    hubDbOwner: string;
 }
 
 /** The environment file read by the Gluster scripts. */
@@ -187,6 +191,8 @@ export function renderGlusterEnv(p: GlusterParams): string {
         `QUOTA_BYTES=${shq(p.quotaBytes)}`,
         `ADMIN_MOUNT=${shq(p.adminMount)}`,
         `OWNER=${shq(p.owner)}`,
+        `HUB_DB_DIR=${shq(p.hubDbDir)}`,
+        `HUB_DB_OWNER=${shq(p.hubDbOwner)}`,
         "",
     ].join("\n");
 }

@@ -57,7 +57,10 @@ export class SecurityGroups extends pulumi.ComponentResource {
                     remoteIpPrefix: "cidr" in rule.from ? rule.from.cidr : undefined,
                     remoteGroupId: "role" in rule.from ? groups[rule.from.role]!.id : undefined,
                 },
-                child,
+                // Every field of a rule forces a replacement, and Neutron refuses a second rule that
+                // differs only in its description (409 SecurityGroupRuleExists): the old rule must go
+                // before its replacement is created.
+                { ...child, deleteBeforeReplace: true },
             );
         }
         const ids: Partial<Record<Role, pulumi.Output<string>>> = {};

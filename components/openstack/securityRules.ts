@@ -34,6 +34,11 @@ export const PORTS = {
 } as const;
 
 const ANYWHERE = "0.0.0.0/0";
+/** Every TCP port but SSH: what the pod network may reach on a node without encapsulation. */
+const POD_TCP_RANGES: readonly (readonly [number, number])[] = [
+    [1, PORTS.ssh - 1],
+    [PORTS.ssh + 1, 65535],
+];
 
 function tcp(role: Role, description: string, min: number, max: number, from: RuleSpec["from"]): RuleSpec {
     return { role, description, protocol: "tcp", portMin: min, portMax: max, from };
@@ -114,8 +119,14 @@ export function clusterRules(p: ClusterRuleParams): RuleSpec[] {
         }
         if (p.calicoMode === "bgp") {
             // Unencapsulated pod traffic carries pod addresses (also allowed on the ports as
-            // address pairs, else Neutron's anti-spoofing drops it).
-            for (const proto of ["tcp", "udp", "icmp"] as const) {
+            // address pairs, else Neutron's anti-spoofing drops it). A rule matches ports, not the
+            // destination address, so "any TCP from the pod network" would open the nodes' own SSH
+            // to every pod: TCP is opened around it. The Kubernetes API stays reachable (pods reach
+            // it through the kubernetes Service, whose DNAT keeps the pod's source address).
+            for (const [min, max] of POD_TCP_RANGES) {
+                rules.push(tcp(to, `pod network tcp ${min}-${max} (Calico without encapsulation)`, min, max, { cidr: p.podCidr }));
+            }
+            for (const proto of ["udp", "icmp"] as const) {
                 rules.push({
                     role: to,
                     description: `pod network ${proto} (Calico without encapsulation)`,

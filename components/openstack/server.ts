@@ -42,6 +42,32 @@ export interface ServerArgs {
     metadata?: Record<string, string>;
 }
 
+/**
+ * Keys of the metadata the program puts on its instances and volumes. Nova refuses a metadata key
+ * outside `^[a-zA-Z0-9-_:. ]{1,255}$` (HTTP 400 on server create; `/` is not allowed) and a value
+ * longer than 255 characters (nova/api/validation/parameter_types.py `metadata`); Cinder accepts
+ * the same keys, so both use these.
+ */
+export const METADATA_KEYS = { role: "jupyterhub-platform:role", stack: "jupyterhub-platform:stack" } as const;
+const NOVA_METADATA_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/;
+const NOVA_METADATA_VALUE_MAX = 255;
+
+/** Metadata of a VM: its role and stack. */
+export function serverMetadata(role: string, stack: string): Record<string, string> {
+    return { [METADATA_KEYS.role]: role, [METADATA_KEYS.stack]: stack };
+}
+
+/** Problems Nova's API would answer with HTTP 400 for this instance metadata (empty: none). */
+export function novaMetadataProblems(metadata: Readonly<Record<string, string>>): string[] {
+    const problems: string[] = [];
+    for (const [k, v] of Object.entries(metadata)) {
+        if (!NOVA_METADATA_KEY.test(k)) problems.push(`metadata key ${JSON.stringify(k)} does not match ${NOVA_METADATA_KEY.source}`);
+        if (v.length > NOVA_METADATA_VALUE_MAX)
+            problems.push(`metadata value of ${k} is longer than ${NOVA_METADATA_VALUE_MAX} characters`);
+    }
+    return problems;
+}
+
 /** Resource options of anything holding user data. */
 export function dataVolumeOptions(retainData: boolean): Pick<pulumi.CustomResourceOptions, "protect" | "retainOnDelete"> {
     return retainData ? { protect: true, retainOnDelete: true } : { protect: false, retainOnDelete: false };
@@ -56,6 +82,11 @@ export class Server extends pulumi.ComponentResource {
     constructor(name: string, args: ServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("jupyterhub-platform:openstack:Server", name, {}, opts);
         const child = { parent: this, provider: args.provider };
+        const metadataProblems = novaMetadataProblems(args.metadata ?? {});
+        if (metadataProblems.length > 0) {
+            // Fail at preview, not halfway through `up` when Nova refuses the server.
+            throw new Error(`Server ${args.serverName}: ${metadataProblems.join("; ")}`);
+        }
 
         const volumes: Record<string, openstack.blockstorage.Volume> = {};
         const volumeIds: Record<string, pulumi.Output<string>> = {};
@@ -68,7 +99,7 @@ export class Server extends pulumi.ComponentResource {
                     name: `${args.serverName}-${v.role}`,
                     size: v.sizeGb,
                     description: v.description,
-                    metadata: { "jupyterhub-platform/role": v.role },
+                    metadata: { [METADATA_KEYS.role]: v.role },
                 },
                 { ...child, ...dataVolumeOptions(args.retainData) },
             );

@@ -1,4 +1,5 @@
 /** hub.auth.*: the authenticator and the settings each one needs. */
+import { X509Certificate } from "crypto";
 import type { ConfigReader } from "../reader";
 import { isHostname, isUrl } from "../formats";
 import type { AuthConfig, AuthType, CasConfig, LdapConfig, OAuthConfig, Topology } from "../types";
@@ -14,7 +15,8 @@ export function readAuth(r: ConfigReader, topology: Topology, publicUrl: string,
             r.bad("hub.auth.google.hostedDomains", d, "DNS domains such as example.edu");
         }
     }
-    const auth: AuthConfig = { type, dummyPassword, googleHostedDomains };
+    const caBundle = readCaBundle(r, type);
+    const auth: AuthConfig = { type, dummyPassword, googleHostedDomains, ...(caBundle !== undefined ? { caBundle } : {}) };
     if (OAUTH_TYPES.includes(type)) {
         auth.oauth = readOAuth(r, type, topology, publicUrl, domain);
     } else if (type === "cas") {
@@ -138,6 +140,48 @@ function readLdap(r: ConfigReader): LdapConfig {
         searchUser,
         searchPassword,
     };
+}
+
+/** Authenticators that talk TLS to an identity provider the hub must trust. */
+const TLS_CLIENTS: readonly AuthType[] = [...OAUTH_TYPES, "cas", "ldap"];
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** hub.auth.caBundle: one or more PEM certificates, each parsed, normalized to one trailing newline. */
+function readCaBundle(r: ConfigReader, type: AuthType): string | undefined {
+    const key = "hub.auth.caBundle";
+    const text = r.optStr(key);
+    if (text === undefined) {
+        return undefined;
+    }
+    const shown = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+    if (!TLS_CLIENTS.includes(type)) {
+        r.need(key, `has no effect with hub.auth.type ${type}; it is for ${TLS_CLIENTS.join(", ")}`);
+        return undefined;
+    }
+    const blocks = text.match(PEM_BLOCK) ?? [];
+    const rest = text.replace(PEM_BLOCK, "").trim();
+    if (blocks.length === 0 || rest !== "") {
+        r.bad(
+            key,
+            shown,
+            "PEM certificates only (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----), e.g. `pulumi config set hub.auth.caBundle < ca.pem`",
+        );
+        return undefined;
+    }
+    for (const [i, block] of blocks.entries()) {
+        try {
+            new X509Certificate(block);
+        } catch (err) {
+            r.bad(
+                key,
+                shown,
+                "PEM certificates that parse as X.509",
+                `certificate ${i + 1}: ${String(err instanceof Error ? err.message : err)}`,
+            );
+            return undefined;
+        }
+    }
+    return blocks.join("\n") + "\n";
 }
 
 function url(r: ConfigReader, key: string, protocols: readonly string[]): string | undefined {

@@ -2,8 +2,10 @@
 import type { ConfigReader } from "../reader";
 import { isImageRef, isPackageSpec, isRepository } from "../formats";
 import type { ImagesConfig, TagScheme, Topology } from "../types";
+import { IMAGE_REF_ALLOWED } from "./singleuser";
 
-export function readImages(r: ConfigReader, topology: Topology, singleuserPrebuilt: boolean): ImagesConfig {
+/** `prebuiltKey`: the key naming a prebuilt single-user image when one is set (singleuser.image, lab.image). */
+export function readImages(r: ConfigReader, topology: Topology, prebuiltKey: string | undefined): ImagesConfig {
     const server = r.optStr("images.registry.server");
     const username = r.optStr("images.registry.username");
     const password = r.secret("images.registry.password");
@@ -35,6 +37,10 @@ export function readImages(r: ConfigReader, topology: Topology, singleuserPrebui
         r.bad("images.repository", repository, "a lowercase repository path such as jupyterhub-platform or registry.example.org/jupyter");
     }
     const hubBase = baseImage(r, "images.hub.baseImage");
+    const hubImage = r.optStr("images.hub.image");
+    if (hubImage !== undefined && !isImageRef(hubImage)) {
+        r.bad("images.hub.image", hubImage, `${IMAGE_REF_ALLOWED}, or empty to build images/hub`);
+    }
     const singleuserBase = baseImage(r, "images.singleuser.baseImage");
     const packages = (key: string): string[] => {
         const list = r.list(key);
@@ -43,8 +49,8 @@ export function readImages(r: ConfigReader, topology: Topology, singleuserPrebui
                 r.bad(key, p, "package names with optional version pins, no spaces or shell syntax");
             }
         }
-        if (list.length > 0 && singleuserPrebuilt) {
-            r.need(key, "has no effect when singleuser.image names a prebuilt image; remove one of them");
+        if (list.length > 0 && prebuiltKey !== undefined) {
+            r.need(key, `has no effect when ${prebuiltKey} names a prebuilt image; remove one of them`);
         }
         return list;
     };
@@ -52,7 +58,7 @@ export function readImages(r: ConfigReader, topology: Topology, singleuserPrebui
         registry: server !== undefined && username !== undefined && password !== undefined ? { server, username, password } : undefined,
         repository: server !== undefined && !repository.startsWith(`${server}/`) ? `${server}/${repository}` : repository,
         tagScheme: r.oneOf<TagScheme>("images.tagScheme"),
-        hub: { baseImage: hubBase },
+        hub: { baseImage: hubBase, ...(hubImage !== undefined ? { image: hubImage } : {}) },
         singleuser: {
             baseImage: singleuserBase,
             aptPackages: packages("images.singleuser.aptPackages"),

@@ -1,22 +1,27 @@
 /** singleuser.*: image, resources, storage, start-up actions and profiles of user servers. */
 import type { ConfigReader } from "../reader";
-import { isAbsolutePath, isDigestRef, isEnvName, isUrl, isVolumeName } from "../formats";
+import { isAbsolutePath, isEnvName, isImageRef, isUrl, isVolumeName } from "../formats";
 import { CPU_ALLOWED, parseCpu, parseSize, SIZE_ALLOWED, toKubernetesQuantity } from "../quantities";
-import type { Profile, SharedVolume, SingleuserConfig } from "../types";
+import {
+    SHARED_VOLUME_ACCESS_MODES,
+    type Profile,
+    type SharedVolume,
+    type SharedVolumeAccessMode,
+    type SingleuserConfig,
+    type Topology,
+} from "../types";
+
+/** What an image key accepts: a tag is resolved to its digest when the stack deploys. */
+export const IMAGE_REF_ALLOWED = "an image reference by tag (repo:tag) or by digest (repo@sha256:<64 hex>)";
 
 const MIN_MEMORY = 64 * 2 ** 20;
 /** Set by JupyterHub and the spawners; overriding them breaks the server's connection to the hub. */
 const RESERVED_ENV = /^(JUPYTERHUB_|JPY_|MEM_LIMIT$|CPU_LIMIT$|MEM_GUARANTEE$|CPU_GUARANTEE$)/;
 
-export function readSingleuser(r: ConfigReader): SingleuserConfig {
+export function readSingleuser(r: ConfigReader, topology: Topology): SingleuserConfig {
     const image = r.optStr("singleuser.image");
-    if (image !== undefined && !isDigestRef(image)) {
-        r.bad(
-            "singleuser.image",
-            image,
-            "an image pinned by digest, repo@sha256:<64 hex>, or empty to build images/singleuser",
-            "a mutable tag",
-        );
+    if (image !== undefined && !isImageRef(image)) {
+        r.bad("singleuser.image", image, `${IMAGE_REF_ALLOWED}, or empty to build images/singleuser`);
     }
     const defaultUrl = r.str("singleuser.defaultUrl");
     if (!defaultUrl.startsWith("/")) {
@@ -66,6 +71,16 @@ export function readSingleuser(r: ConfigReader): SingleuserConfig {
             "quota above the home's capacity",
         );
     }
+    if (topology === "local" && r.isSet("singleuser.home.quota")) {
+        // Never silently ignored: local homes are Docker named volumes on the engine's own
+        // filesystem, which has no per-volume quota to enforce it with.
+        r.bad(
+            "singleuser.home.quota",
+            r.str("singleuser.home.quota"),
+            "no value on topology local (remove the key)",
+            "local homes are Docker named volumes, which cannot hold a quota; the Docker VM (btrfs qgroups) and Kubernetes (Gluster quotas) enforce one",
+        );
+    }
     const homeMountPath = r.str("singleuser.home.mountPath");
     if (!isAbsolutePath(homeMountPath)) {
         r.bad("singleuser.home.mountPath", homeMountPath, "an absolute path such as /home/jovyan");
@@ -90,7 +105,7 @@ export function readSingleuser(r: ConfigReader): SingleuserConfig {
         homeSizeBytes,
         homeQuotaBytes,
         homeMountPath,
-        sharedVolumes: readSharedVolumes(r, homeMountPath),
+        sharedVolumes: readSharedVolumes(r, homeMountPath, topology),
         gitRepository,
         gitBranch,
         postStartCommand: r.optStr("singleuser.postStartCommand"),
@@ -100,24 +115,102 @@ export function readSingleuser(r: ConfigReader): SingleuserConfig {
     };
 }
 
-function readSharedVolumes(r: ConfigReader, homeMountPath: string): SharedVolume[] {
+const SHARED_VOLUME_FIELDS = ["image", "path", "size", "access"];
+const SHARED_VOLUME_ALLOWED =
+    "entries `name:/mount/path[;image=<repo:tag or repo@sha256:..>][;path=/dir/in/image][;size=10Gi][;access=ReadWriteMany|ReadWriteOnce]` with a lowercase volume name, e.g. software:/opt/software;image=registry.example.org/software:2025.1";
+/** Claim size of a filled shared volume on Kubernetes when the entry names none. */
+export const SHARED_VOLUME_DEFAULT_SIZE = 10 * 2 ** 30;
+
+function readSharedVolumes(r: ConfigReader, homeMountPath: string, topology: Topology): SharedVolume[] {
     const key = "singleuser.sharedVolumes";
     const out: SharedVolume[] = [];
     for (const item of r.list(key)) {
-        const colon = item.indexOf(":");
-        const name = item.slice(0, colon);
-        const mountPath = item.slice(colon + 1);
+        const [head, ...parts] = item.split(";").map((p) => p.trim());
+        const colon = head.indexOf(":");
+        const name = head.slice(0, colon);
+        const mountPath = head.slice(colon + 1);
         if (colon < 0 || !isVolumeName(name) || !isAbsolutePath(mountPath)) {
-            r.bad(key, item, "entries `name:/absolute/path` with a lowercase volume name, e.g. software:/opt/software");
-        } else if (mountPath === homeMountPath || mountPath === "/") {
+            r.bad(key, item, SHARED_VOLUME_ALLOWED);
+            continue;
+        }
+        if (mountPath === homeMountPath || mountPath === "/") {
             r.bad(key, item, `a mount path other than / and the home (${homeMountPath})`);
-        } else if (out.some((v) => v.name === name || v.mountPath === mountPath)) {
+            continue;
+        }
+        if (out.some((v) => v.name === name || v.mountPath === mountPath)) {
             r.bad(key, item, "each volume name and mount path once", "duplicate");
+            continue;
+        }
+        const fields = new Map<string, string>();
+        const problems: string[] = [];
+        for (const part of parts.filter((p) => p !== "")) {
+            const eq = part.indexOf("=");
+            const field = eq < 0 ? part : part.slice(0, eq).trim();
+            if (eq < 0 || !SHARED_VOLUME_FIELDS.includes(field) || fields.has(field)) {
+                problems.push(eq < 0 ? `"${part}" is not field=value` : `unknown or repeated field "${field}"`);
+            } else {
+                fields.set(field, part.slice(eq + 1).trim());
+            }
+        }
+        const volume = problems.length === 0 ? sharedVolumeFrom(name, mountPath, fields, topology, problems) : undefined;
+        if (volume === undefined || problems.length > 0) {
+            r.bad(key, item, SHARED_VOLUME_ALLOWED, problems.join(", "));
         } else {
-            out.push({ name, mountPath });
+            out.push(volume);
         }
     }
     return out;
+}
+
+function sharedVolumeFrom(
+    name: string,
+    mountPath: string,
+    f: Map<string, string>,
+    topology: Topology,
+    problems: string[],
+): SharedVolume | undefined {
+    const image = f.get("image");
+    const path = f.get("path");
+    const size = f.get("size");
+    const access = f.get("access");
+    if (image !== undefined && !isImageRef(image)) problems.push(`image must be ${IMAGE_REF_ALLOWED}`);
+    if (path !== undefined && (!isAbsolutePath(path) || path === "/")) problems.push("path must be an absolute directory other than /");
+    if (image === undefined) {
+        for (const [field, value] of [
+            ["path", path],
+            ["size", size],
+            ["access", access],
+        ] as const) {
+            if (value !== undefined) problems.push(`${field} needs image= (it describes how the program fills the volume)`);
+        }
+    }
+    const sizeBytes = size === undefined ? undefined : parseSize(size);
+    if (size !== undefined && sizeBytes === undefined) problems.push(`size must be ${SIZE_ALLOWED}`);
+    if (access !== undefined && !(SHARED_VOLUME_ACCESS_MODES as readonly string[]).includes(access)) {
+        problems.push(`access must be one of ${SHARED_VOLUME_ACCESS_MODES.join(", ")}`);
+    }
+    if (topology !== "kubernetes") {
+        for (const [field, value] of [
+            ["size", size],
+            ["access", access],
+        ] as const) {
+            if (value !== undefined) problems.push(`${field} applies to Kubernetes claims; it has no effect with topology ${topology}`);
+        }
+    }
+    if (problems.length > 0) {
+        return undefined;
+    }
+    if (image === undefined) {
+        return { name, mountPath };
+    }
+    return {
+        name,
+        mountPath,
+        source: { image, path: path ?? mountPath },
+        ...(topology === "kubernetes"
+            ? { sizeBytes: sizeBytes ?? SHARED_VOLUME_DEFAULT_SIZE, accessMode: (access as SharedVolumeAccessMode) ?? "ReadWriteMany" }
+            : {}),
+    };
 }
 
 function readEnv(r: ConfigReader): Record<string, string> {
@@ -139,7 +232,7 @@ function readEnv(r: ConfigReader): Record<string, string> {
 
 const PROFILE_FIELDS = ["slug", "name", "description", "image", "memory", "cpu", "memoryGuarantee", "cpuGuarantee", "default"];
 const PROFILE_ALLOWED =
-    "entries `slug=<a-z0-9->;name=<text>[;description=..][;image=repo@sha256:..][;memory=2Gi][;cpu=1][;memoryGuarantee=1Gi][;cpuGuarantee=0.5][;default=true]`";
+    "entries `slug=<a-z0-9->;name=<text>[;description=..][;image=repo:tag or repo@sha256:..][;memory=2Gi][;cpu=1][;memoryGuarantee=1Gi][;cpuGuarantee=0.5][;default=true]`";
 
 /** The server-wide resources a profile inherits where it sets none of its own. */
 export interface ProfileDefaults {
@@ -195,7 +288,7 @@ function profileFrom(r: ConfigReader, key: string, item: string, f: Map<string, 
     if (!slug || !/^[a-z0-9][a-z0-9-]*$/.test(slug)) problems.push("slug of a-z, 0-9 and - is required");
     if (!name) problems.push("name is required");
     const image = f.get("image");
-    if (image !== undefined && !isDigestRef(image)) problems.push("image must be pinned by digest (repo@sha256:...)");
+    if (image !== undefined && !isImageRef(image)) problems.push(`image must be ${IMAGE_REF_ALLOWED}`);
     const memory = f.get("memory");
     const memLimitBytes = memory === undefined ? undefined : parseSize(memory);
     if (memory !== undefined && (memLimitBytes === undefined || memLimitBytes < MIN_MEMORY))

@@ -15,13 +15,21 @@ never holds a secret; secrets come from environment variables, or from files nam
     PLATFORM_DB_URL            external database URL (hub.dbUrl null in the document)
     PLATFORM_SERVICE_TOKENS    JSON object service name -> API token of hub.services (the
                                document lists the services and their scopes, never a token)
+    PLATFORM_BACKUP_TOKEN      with backups on: the API token of the `platform-backup` service
     PLATFORM_HOMES_TOKEN_FILE  kubernetes with kubernetes.homesProvisioner: the storage nodes'
                                home-helper token (Secret homes-provisioner), re-read per spawn
+    PLATFORM_DASK_GATEWAY_API_TOKEN  kubernetes with dask.enabled: the dask-gateway service's token
 
 Topology-specific parts are small: `spawner` picks DockerSpawner (local, docker-vm) or
 KubeSpawner (kubernetes); everything else is shared. Per-user homes with a quota (docker-vm:
 `docker.homesSocket`; kubernetes: `kubernetes.homesProvisioner`) are provisioned by a
 pre-spawn hook from platform_homes.py, installed next to this file.
+
+This file, platform_homes.py, platform_check.py and templates/ are mounted next to the document
+by every deployment (uploads on Docker, the ConfigMap on Kubernetes), so any hub image with
+JupyterHub and the packages the document needs works (images.hub.image); platform_check.py names
+a missing package before anything else happens. The hub image built from images/hub also carries
+copies in /etc/jupyterhub, for running it on its own.
 """
 
 import hashlib
@@ -36,6 +44,8 @@ from pathlib import Path
 _CONFIG_DIR = os.path.dirname(os.path.abspath(globals().get("__file__") or "/etc/jupyterhub/jupyterhub_config.py"))
 if _CONFIG_DIR not in sys.path:
     sys.path.append(_CONFIG_DIR)
+
+import platform_check  # noqa: E402 -- next to this file, see above
 
 SCHEMA_VERSION = 1
 DOC_PATH = os.environ.get("PLATFORM_CONFIG", "/etc/jupyterhub/platform/config.json")
@@ -70,6 +80,10 @@ def secret(name, required=True):
 
 c = get_config()  # noqa: F821 -- provided by JupyterHub when it loads this file
 doc = load_document(DOC_PATH)
+# Fail fast, naming the package, rather than with an ImportError deep in JupyterHub's start-up.
+_missing = platform_check.missing_message(doc)
+if _missing:
+    sys.exit(_missing)
 hub = doc["hub"]
 su = doc["singleuser"]
 auth = doc["auth"]
@@ -96,13 +110,20 @@ c.JupyterHub.cookie_secret = secret("PLATFORM_COOKIE_SECRET").encode("utf-8")
 c.CryptKeeper.keys = [hashlib.sha256(secret("PLATFORM_CRYPT_KEY").encode("utf-8")).digest()]
 
 c.JupyterHub.db_url = hub.get("dbUrl") or secret("PLATFORM_DB_URL")
+# sqlite: a newer JupyterHub in a new hub image finds an older schema and upgrades it at start
+# instead of refusing to start (the Kubernetes hub also passes --upgrade-db, z2jh's default).
+# JupyterHub's upgrade (dbutil.upgrade_if_needed, the code behind `jupyterhub upgrade-db`) first
+# copies the file next to itself as jupyterhub.sqlite.<timestamp>, safe because the hub has not
+# opened it yet. An external database is upgraded by its operator after `npm run backup` (its
+# dump), since JupyterHub copies nothing there (README, Upgrades).
+c.JupyterHub.upgrade_db = bool(hub.get("dbUrl"))  # non-null only for sqlite
 c.JupyterHub.concurrent_spawn_limit = hub["concurrentSpawnLimit"]
 c.JupyterHub.active_server_limit = hub["activeServerLimit"]
 c.JupyterHub.log_level = hub.get("logLevel", "INFO")
 
 # ── pages ────────────────────────────────────────────────────────────────────────────────────
 templates = doc["templates"]
-c.JupyterHub.template_paths = ["/etc/jupyterhub/templates"]
+c.JupyterHub.template_paths = [os.path.join(_CONFIG_DIR, "templates")]
 c.JupyterHub.template_vars = {"platform_title": templates["pageTitle"]}
 if templates.get("logoFile"):
     c.JupyterHub.logo_file = templates["logoFile"]
@@ -114,6 +135,42 @@ if hub["allowedUsers"]:
 # JupyterHub 5 admits nobody unless something allows them: with no allow-list configured, the
 # platform's documented meaning is "anyone the authenticator accepts".
 c.Authenticator.allow_all = not hub["allowedUsers"] and not hub["allowedGroups"]
+
+
+def trusted_ca_bundle(private_ca_file):
+    """The image's CA certificates plus the identity provider's private CA, in one file.
+
+    Authenticators take one CA file for their TLS connections; the private CA alone would break
+    every public endpoint (an OAuth provider's API), so the image's own bundle comes first.
+    """
+    import ssl
+    import tempfile
+
+    candidates = []
+    try:
+        import certifi
+
+        candidates.append(certifi.where())
+    except ImportError:
+        pass
+    paths = ssl.get_default_verify_paths()
+    candidates += [paths.cafile, paths.openssl_cafile, "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
+    system = next((p for p in candidates if p and os.path.isfile(p)), None)
+    parts = [Path(system).read_text(encoding="utf-8")] if system else []
+    parts.append(Path(private_ca_file).read_text(encoding="utf-8"))
+    fd, combined = tempfile.mkstemp(prefix="platform-ca-", suffix=".pem")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join(p.strip() + "\n" for p in parts))
+    return combined
+
+
+# hub.auth.caBundle: the identity provider's certificate is signed by a private CA. Each
+# authenticator gets the combined bundle through its own option; the environment covers what
+# else the hub runs with requests or OpenSSL defaults.
+ca_bundle = trusted_ca_bundle(auth["caBundleFile"]) if auth.get("caBundleFile") else None
+if ca_bundle:
+    os.environ["REQUESTS_CA_BUNDLE"] = ca_bundle
+    os.environ["SSL_CERT_FILE"] = ca_bundle
 
 auth_type = auth["type"]
 if auth_type == "dummy":
@@ -144,6 +201,8 @@ elif auth_type in ("github", "google", "generic-oauth"):
     c.OAuthenticator.client_secret = secret("PLATFORM_OAUTH_CLIENT_SECRET")
     c.OAuthenticator.oauth_callback_url = oauth["callbackUrl"]
     c.OAuthenticator.enable_auth_state = True
+    if ca_bundle:
+        c.OAuthenticator.http_request_kwargs = {"ca_certs": ca_bundle}
     if oauth.get("scopes"):
         c.OAuthenticator.scope = list(oauth["scopes"])
     if auth_type == "github" and hub["allowedGroups"]:
@@ -204,6 +263,8 @@ elif auth_type == "cas":
     c.CASAuthenticator.cas_service_validate_url = cas["serviceValidateUrl"]
     c.CASAuthenticator.cas_service_url = cas["serviceUrl"]
     c.CASAuthenticator.cas_logout_url = cas.get("logoutUrl") or cas["loginUrl"].replace("/login", "/logout")
+    if ca_bundle:
+        c.CASAuthenticator.cas_client_ca_certs = ca_bundle
 elif auth_type == "ldap":
     ldap = auth["ldap"]
     c.JupyterHub.authenticator_class = "ldapauthenticator.LDAPAuthenticator"
@@ -213,6 +274,8 @@ elif auth_type == "ldap":
     c.LDAPAuthenticator.bind_dn_template = list(ldap["bindDnTemplates"])
     c.LDAPAuthenticator.lookup_dn = ldap["lookupDn"]
     c.LDAPAuthenticator.user_attribute = ldap["userAttribute"]
+    if ca_bundle:
+        c.LDAPAuthenticator.tls_kwargs = {"ca_certs_file": ca_bundle}
     if ldap.get("userSearchBase"):
         c.LDAPAuthenticator.user_search_base = ldap["userSearchBase"]
     if ldap.get("searchUser"):
@@ -229,6 +292,10 @@ if su.get("gitRepository"):
     # images/singleuser's start hook runs nbgitpuller with these on every start.
     environment["PLATFORM_GIT_REPOSITORY"] = su["gitRepository"]
     environment["PLATFORM_GIT_BRANCH"] = su.get("gitBranch") or "main"
+# Dask beside the hub (dask.enabled): the shared scheduler's address and dashboard link (Docker),
+# or Dask Gateway's addresses (Kubernetes). Set after singleuser.env: the platform's values win.
+dask = doc.get("dask") or {}
+environment.update(dask.get("env") or {})
 c.Spawner.environment = environment
 c.Spawner.default_url = su["defaultUrl"]
 c.Spawner.cmd = list(su.get("cmd") or ["jupyterhub-singleuser"])
@@ -462,5 +529,40 @@ if declared:
         # per role, since load_roles refuses a role defined twice.
         roles.append({"name": builtin, "services": members})
 
+backup = doc.get("backup")
+if backup:
+    # The backup runner stops a user's server before restoring the home and asks whether one
+    # runs before a reset or delete: a service with only those scopes and a generated token.
+    services.append({"name": backup["serviceName"], "api_token": secret("PLATFORM_BACKUP_TOKEN")})
+    roles.append(
+        {
+            "name": backup["serviceName"],
+            "scopes": ["list:users", "read:users", "read:servers", "delete:servers"],
+            "services": [backup["serviceName"]],
+        }
+    )
+    import platform_backup
+
+    _backup_status_file = backup["statusFile"]
+
+    def _backup_warning(user):
+        # Shown to admins on every page (templates/page.html) when the last backup failed or is
+        # older than twice the schedule; read per page view, so it follows the runner.
+        if user is None or not getattr(user, "admin", False):
+            return ""
+        return platform_backup.status_warning(platform_backup.read_status(_backup_status_file), max_age=backup.get("maxAgeSeconds"))
+
+    c.JupyterHub.template_vars["platform_backup_warning"] = _backup_warning
+
+gateway = dask.get("gateway")
+if gateway:
+    # Dask Gateway (kubernetes, dask.enabled): a hub service whose route /services/dask-gateway/
+    # reaches the gateway's traefik (cluster dashboards); users authenticate to it with their hub
+    # token. A user's clusters stop with their server (stopped or culled).
+    import platform_dask
+
+    services.append(platform_dask.gateway_service(gateway, secret("PLATFORM_DASK_GATEWAY_API_TOKEN")))
+    if gateway.get("stopClustersWithServer"):
+        c.Spawner.post_stop_hook = platform_dask.post_stop_hook(gateway["apiUrl"])
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles

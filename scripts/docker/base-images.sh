@@ -16,8 +16,13 @@ export JHP_HUB_BASE_IMAGE JHP_SINGLEUSER_BASE_IMAGE
 unset _jhp_base_env
 
 jhp_set_base_images() {
-    local stack=$1 key ref
-    for pair in "images.hub.baseImage=$JHP_HUB_BASE_IMAGE" "images.singleuser.baseImage=$JHP_SINGLEUSER_BASE_IMAGE"; do
+    local stack=$1 key ref pairs
+    pairs=("images.hub.baseImage=$JHP_HUB_BASE_IMAGE" "images.singleuser.baseImage=$JHP_SINGLEUSER_BASE_IMAGE")
+    # A lab has no hub (and no proxy built from the hub's base): only the single-user base applies.
+    if [ "$(pulumi config get topology --stack "$stack" 2>/dev/null || true)" = lab ]; then
+        pairs=("images.singleuser.baseImage=$JHP_SINGLEUSER_BASE_IMAGE")
+    fi
+    for pair in "${pairs[@]}"; do
         key=${pair%%=*} ref=${pair#*=}
         case "$ref" in
             jupyterhub-platform/standin-*)

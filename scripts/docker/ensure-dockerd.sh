@@ -34,7 +34,9 @@ if ! pgrep -x dockerd >/dev/null 2>&1; then
     if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
         as_root rm -f /var/run/docker.pid
     fi
-    as_root sh -c "nohup dockerd >>'$LOG' 2>&1 &"
+    # In a session of its own: a test's deadline or a CI job that kills its process group must
+    # not take the engine with it (seen: a killed test run left every later tier without Docker).
+    as_root sh -c "setsid -f dockerd >>'$LOG' 2>&1 </dev/null"
 fi
 
 for _ in $(seq 1 "$WAIT_SECONDS"); do

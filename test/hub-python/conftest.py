@@ -41,7 +41,7 @@ def helpers_dir(tmp_path_factory):
             cwd=REPO,
             check=True,
         )
-    for name in ("jhp-home-provision", "homes.env", "jhp-gluster-home", "pv-template.json"):
+    for name in ("jhp-home-provision", "homes.env", "jhp-gluster-home", "pv-template.json", "doc-cas.json", "ca.pem"):
         assert (d / name).is_file(), f"{name} missing in {d} (run test/hub-python/run.sh)"
     return d
 

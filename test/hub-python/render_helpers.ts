@@ -64,4 +64,24 @@ fs.writeFileSync(
 // ... and the Kubernetes hub with the Gluster homes provisioner, as HubOnKubernetes renders it.
 const kctx = ctx({ ...ADDONS_OFF, ...NO_CAS, "hub.auth.type": "dummy" }, { homesProvisioner: true });
 fs.writeFileSync(path.join(out, "doc-kubernetes.json"), hubDocumentJson(kctx, image));
-console.log(`rendered the home helpers, pv-template.json and two hub documents into ${out}`);
+// ... and a CAS hub whose identity provider has a private CA (hub.auth.caBundle).
+const casConfig = platformConfig({
+    "hub.auth.type": "cas",
+    "hub.auth.cas.loginUrl": "https://cas.example.org/cas/login",
+    "hub.auth.cas.serviceValidateUrl": "https://cas.example.org/cas/p3/serviceValidate",
+    "hub.auth.caBundle": fs.readFileSync(path.join(__dirname, "../unit/fixtures/test-ca.pem"), "utf8"),
+});
+fs.writeFileSync(path.join(out, "ca.pem"), casConfig.hub.auth.caBundle ?? "");
+fs.writeFileSync(
+    path.join(out, "doc-cas.json"),
+    serializeHubDocument(
+        renderHubDocument(casConfig, {
+            singleuserImage: image,
+            hubHost: "hub",
+            proxyApiUrl: "http://proxy:8001",
+            sqlitePath: "/tmp/jupyterhub.sqlite",
+            docker: dockerSpawnerBlock(casConfig),
+        }),
+    ),
+);
+console.log(`rendered the home helpers, pv-template.json, the CA and three hub documents into ${out}`);

@@ -32,10 +32,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 TESTS="$ROOT/test/real"
-LOCK_FILE=/tmp/jhp-cluster.lock
-if [ -z "${JHP_CLUSTER_LOCK_HELD:-}" ]; then
-    exec env JHP_CLUSTER_LOCK_HELD=1 flock -w 5400 "$LOCK_FILE" bash "$0" "$@"
-fi
+# shellcheck source=../../tools/local-cluster/hold-lock.sh
+. "$ROOT/tools/local-cluster/hold-lock.sh"
+jhp_hold_cluster_lock test:k8s-acme 5400 bash "$0" "$@"
 # shellcheck source=lib.sh
 . "$TESTS/lib.sh"
 RUN_START="$(now)"

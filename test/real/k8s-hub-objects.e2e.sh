@@ -11,10 +11,17 @@
 #      it takes its own Lease, packs user pods onto the fuller of two nodes (MostAllocated) and
 #      evicts a placeholder for a user pod, while a placeholder never evicts anything;
 #   (the ACME renewer runs for real on the local cluster: test/real/k8s-acme.e2e.sh).
+#   4. Dask Gateway (components/kubernetes/daskGateway, prod with dask.enabled): its CRDs created for
+#      real and Established, every other object accepted (server-side dry run, restricted Pod
+#      Security, no warnings) and then created, what its three ServiceAccounts may and may not do;
+#      with Docker and the built dask-gateway image, dask-gateway-server loads the rendered configs
+#      (validating every value) and its controller's own code makes one cluster's objects
+#      (scheduler and worker pods, credentials, traefik routes), which the API server accepts.
 #
 #   k8s-hub-objects.e2e.sh KUBE_BIN
 #     KUBE_BIN: etcd and kube-apiserver (tools/offline/go-tools/build.sh kube); kube-scheduler is
 #       built next to them when missing (build.sh scheduler).
+#     JHP_DASK_GATEWAY_IMAGE: the built images/dask-gateway for the end of step 4 (skipped when unset or absent).
 # Prints PASS/FAIL/SKIP lines and a final "COUNTS passed failed skipped"; exits 1 on a failure.
 set -uo pipefail
 
@@ -218,6 +225,39 @@ if [ -x "$SCHED" ]; then
 else
     fail "user scheduler checks" "no kube-scheduler binary"
 fi
+
+# ── 4. Dask Gateway ────────────────────────────────────────────────────────────────────────────
+run_dask_gateway_checks() {
+    local d="$OUT/dask-gateway"
+    check "dask gateway: render the objects of prod with dask.enabled" bash -c \
+        "cd '$ROOT' && timeout 300 node -r ts-node/register/transpile-only test/real/k8s-dask-gateway-objects.ts '$d'"
+    check "dask gateway: the DaskCluster and traefik CRDs are created and Established" bash -c \
+        "kubectl apply -f '$d/crds/' && kubectl wait --for=condition=Established --timeout=60s -f '$d/crds/'"
+    check "dask gateway: every other object is accepted (server-side dry run, restricted namespace, no warnings)" \
+        kubectl apply --dry-run=server --warnings-as-errors -f "$d/objects/"
+    check "dask gateway: the objects created for real" kubectl apply -f "$d/objects/"
+    can api-dask-gateway yes create daskclusters.gateway.dask.org
+    can api-dask-gateway yes get secrets
+    can api-dask-gateway no create pods
+    can controller-dask-gateway yes create pods
+    can controller-dask-gateway yes create ingressroutetcps.traefik.io
+    can controller-dask-gateway yes patch daskclusters.gateway.dask.org "$NS" status
+    can controller-dask-gateway no get secrets
+    can traefik-dask-gateway yes watch middlewares.traefik.io
+    can traefik-dask-gateway no create pods
+    if [ -z "${JHP_DASK_GATEWAY_IMAGE:-}" ] || ! docker image inspect "$JHP_DASK_GATEWAY_IMAGE" >/dev/null 2>&1; then
+        skip "dask gateway: the controller's own objects for one cluster" "set JHP_DASK_GATEWAY_IMAGE to a built images/dask-gateway"
+        return
+    fi
+    check "dask gateway: dask-gateway-server loads the rendered configs and its controller makes one cluster's objects" bash -c \
+        "docker run --rm -v '$d/config:/cfg:ro' -v '$TESTS/dask_gateway_cluster_objects.py:/opt/check.py:ro' '$JHP_DASK_GATEWAY_IMAGE' python3 /opt/check.py >'$d/cluster-objects.json'"
+    # Cluster pods run as the namespace's default ServiceAccount, which no controller-manager made here.
+    kubectl -n "$NS" get serviceaccount default >/dev/null 2>&1 || kubectl -n "$NS" create serviceaccount default >/dev/null
+    # `create`, not `apply`: worker pods have a generateName, as the controller creates them.
+    check "dask gateway: a cluster's scheduler and worker pods, credentials and traefik routes are accepted (restricted, no warnings)" \
+        kubectl create --dry-run=server --warnings-as-errors -f "$d/cluster-objects.json"
+}
+run_dask_gateway_checks
 
 summary
 echo "COUNTS $PASSED $FAILED $SKIPPED"

@@ -63,6 +63,8 @@ const gluster = {
     quotaBytes: 1_000_000_000,
     adminMount: "/mnt/homes-admin",
     owner: "1000:100",
+    hubDbDir: ".hub-db",
+    hubDbOwner: "10001:10001",
 };
 const vol = (n: string) => `${n}0000000-1111-2222-3333-444444444444`.slice(0, 36);
 

@@ -30,6 +30,11 @@ BIN="${JHP_REAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jupyterhub-platform/real}
 IMAGE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/jupyterhub-platform/local-cluster"
 GO_TOOLS="$LC_ROOT/tools/offline/go-tools"
 
+# Only one local cluster can run on a machine: everything that brings it up, uses it or takes it
+# down for a while (e2e:k8s, bench) holds this lock (flock) for its whole run.
+# shellcheck source=tools/local-cluster/hold-lock.sh
+. "$LC_ROOT/tools/local-cluster/hold-lock.sh"
+
 # ── network ────────────────────────────────────────────────────────────────────────────────────
 # The node's address lives on a port-less bridge the scripts create (this kernel has no dummy
 # links). Pods reach the API server at this address through the `kubernetes` Service; the host
@@ -80,6 +85,15 @@ COREDNS_IMAGE="$IMAGE_PREFIX/coredns:$COREDNS_VERSION"
 LPP_IMAGE="$IMAGE_PREFIX/local-path-provisioner:$LPP_VERSION"
 BUSYBOX_IMAGE="$IMAGE_PREFIX/busybox:${BUSYBOX_VERSION:-unknown}"
 STORAGE_CLASS=local-path
+
+# ── registries ─────────────────────────────────────────────────────────────────────────────────
+# Registries that images.registry may name and that containerd pulls from over plain HTTP
+# (e.g. JHP_CLUSTER_REGISTRIES=127.0.0.1:15100 for the e2e test's loopback docker-registry);
+# space- or comma-separated host:port. Only loopback: this machine may not reach other hosts.
+# Every other registry (CLOSED_REGISTRIES) is pointed at a closed port, so nothing is pulled
+# from the internet.
+REGISTRIES="$(printf '%s' "${JHP_CLUSTER_REGISTRIES:-}" | tr ',' ' ')"
+CLOSED_REGISTRIES="docker.io registry.k8s.io quay.io ghcr.io"
 
 # ── what the cluster changes on the machine, recorded by up.sh and restored by down.sh ─────────
 # kubelet sets the first six (its kernel tunables), kube-proxy and the CNI bridge the next ones;

@@ -28,7 +28,10 @@ for image in "$@"; do
     id="$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null)" || die "no image $image in the Docker engine"
     ref="$(containerd_ref "$image")"
     record="$STATE/images/$(printf '%s' "$ref" | tr '/:@' '___')"
-    if [ "$(cat "$record" 2>/dev/null)" = "$id" ] && ctr_ images ls -q "name==$ref" 2>/dev/null | grep -qx "$ref"; then
+    # Recorded, listed and with every blob present: a containerd root left behind by an interrupted
+    # run can list an image whose layers are gone (CoreDNS then never starts).
+    if [ "$(cat "$record" 2>/dev/null)" = "$id" ] && ctr_ images ls -q "name==$ref" 2>/dev/null | grep -qx "$ref" \
+        && ctr_ images check "name==$ref" 2>/dev/null | awk 'NR > 1 && $4 == "complete" { ok = 1 } END { exit !ok }'; then
         log "$image already in containerd"
         continue
     fi

@@ -10,7 +10,8 @@
 # runc; Debian's CNI plugins (bridge + host-local + portmap); in-cluster CoreDNS and
 # local-path-provisioner (the default StorageClass), both built here from their Go modules.
 # Images are built locally (images.sh) under the project's own name and copied from Docker into
-# containerd; nothing is pulled.
+# containerd; nothing is pulled, except from the loopback registries JHP_CLUSTER_REGISTRIES names
+# (host:port, plain HTTP; e.g. the e2e test's docker-registry on 127.0.0.1).
 #
 # NOT real here: NetworkPolicies are accepted by the API server but NOT ENFORCED — the bridge CNI
 # plugin has no policy engine and Calico cannot be built on this machine.
@@ -52,6 +53,20 @@ start="$(now)"
 bash "$LC_ROOT/scripts/docker/ensure-dockerd.sh" >&2
 bash "$LC_DIR/images.sh"
 log "images ready ($(since "$start"))"
+
+# A run directory none of whose daemons is alive is what an interrupted run left (a killed CI
+# job, a reboot): its containerd root can list images whose layers are gone. Take it down the
+# usual way (which restores what it changed on the machine) and start clean.
+if [ -d "$RUN" ]; then
+    alive=0
+    for d in "${DAEMONS[@]}"; do
+        if daemon_running "$d"; then alive=1; fi
+    done
+    if [ "$alive" = 0 ]; then
+        log "$RUN is left from a run that no longer runs: taking it down first"
+        bash "$LC_DIR/down.sh"
+    fi
+fi
 
 mkdir -p "$LOGS" "$PIDS" "$STATE" "$KCFG" "$CTRD_DIR" "$CNI_CONF_DIR" "$CNI_IPAM_DIR" "$KUBELET_DIR" "$POD_LOGS_DIR" "$STORAGE_DIR"
 
@@ -122,9 +137,22 @@ restart_if_changed() { # DAEMON TEMPLATE
     fi
 }
 install_config containerd.toml "$CTRD_DIR/config.toml"
-for registry in docker.io registry.k8s.io quay.io ghcr.io; do
+# containerd reads certs.d/<host>/hosts.toml at each pull: no restart when these change.
+for registry in $CLOSED_REGISTRIES; do
     mkdir -p "$CTRD_DIR/certs.d/$registry"
     install_config registry-hosts.toml "$CTRD_DIR/certs.d/$registry/hosts.toml"
+done
+for REGISTRY in $REGISTRIES; do
+    [[ "$REGISTRY" =~ ^(127\.[0-9]+\.[0-9]+\.[0-9]+|localhost):[0-9]+$ ]] ||
+        die "JHP_CLUSTER_REGISTRIES: $REGISTRY is not a loopback host:port (e.g. 127.0.0.1:15100)"
+    mkdir -p "$CTRD_DIR/certs.d/$REGISTRY"
+    install_config registry-http-hosts.toml "$CTRD_DIR/certs.d/$REGISTRY/hosts.toml"
+    log "containerd pulls from $REGISTRY over plain HTTP"
+done
+# A registry of an earlier up that is no longer listed: back to the default (https, fails).
+for dir in "$CTRD_DIR"/certs.d/*/; do
+    registry="$(basename "$dir")"
+    [[ " $CLOSED_REGISTRIES $REGISTRIES " == *" $registry "* ]] || rm -rf "$dir"
 done
 install_config cni.conflist "$CNI_CONF_DIR/10-$CNI_NETWORK.conflist"
 install_config kubelet.yaml "$KUBELET_DIR/config.yaml"
@@ -214,5 +242,6 @@ Local cluster up: node $NODE_NAME Ready after $T_NODE, CoreDNS Ready after $T_DN
   NodePort and externalIPs Services answer from this host at $NODE_IP, e.g. curl http://$NODE_IP:<nodePort>/
   Default StorageClass: $STORAGE_CLASS (volumes under $STORAGE_DIR). NetworkPolicies are not enforced.
   Images: $PAUSE_IMAGE (sandbox), $SCHEDULER_IMAGE, $COREDNS_IMAGE, $LPP_IMAGE, $BUSYBOX_IMAGE
+  Registries pulled from over plain HTTP (JHP_CLUSTER_REGISTRIES): ${REGISTRIES:-none}
   npm run cluster:down                # stop it all and restore the machine
 EOF

@@ -7,7 +7,7 @@
 # Checks, each failing the script when OpenStack does not do it: network + subnet with DNS
 # servers, router with external gateway (its address answers ping in its namespace) and an
 # interface (ports plugged by the agents), security
-# group + rule, port with a fixed IP, the group and an allowed address pair, floating IP
+# group + rule (its description read back), port with a fixed IP, the group and an allowed address pair, floating IP
 # associated to the port (and its NAT rule in the router's namespace), key pair, a volume made
 # from the Glance image, a server booted from it with user-data (ACTIVE on the fake driver,
 # user-data read back through the API), a second volume attached (in-use) and detached, and
@@ -103,9 +103,13 @@ ok "router with gateway $gw_ip on $JHP_OPENSTACK_EXTERNAL_NETWORK (answers ping 
 
 # ---- security group + rule, port with fixed IP, group and allowed address pair
 os security group create "$p-sg" >/dev/null
-os security group rule create "$p-sg" --ingress --protocol tcp --dst-port 22 --remote-ip 192.0.2.0/24 >/dev/null
+rule_id=$(os security group rule create "$p-sg" --ingress --protocol tcp --dst-port 22 --remote-ip 192.0.2.0/24 \
+  --description "$p ssh" -f value -c id)
 rules=$(os security group rule list "$p-sg" --protocol tcp -f value -c "IP Range" -c "Port Range")
 [[ "$rules" == *"192.0.2.0/24 22:22"* ]] || fail "security group rule: $rules"
+# The stacks name every rule; a description that does not read back makes them replace every rule.
+desc=$(os security group rule show "$rule_id" -f value -c description)
+[ "$desc" = "$p ssh" ] || fail "security group rule description reads back as '$desc'"
 os port create "$p-port" --network "$p-net" --fixed-ip subnet="$p-subnet",ip-address=10.99.0.20 \
   --security-group "$p-sg" --allowed-address ip-address=10.244.0.0/16 >/dev/null
 port_json=$(os port show "$p-port" -f json)

@@ -10,9 +10,13 @@ import type { KubernetesTopologyConfig } from "../../config/types";
 import type { StackOutputs } from "../index";
 import { existingCluster } from "./existingCluster";
 import { deployHub } from "./hub";
-import { openStackCluster } from "./openstackCluster";
+import { openStackCluster, openStackClusterInfrastructure } from "./openstackCluster";
 
 export function deployKubernetes(config: KubernetesTopologyConfig): StackOutputs {
+    if (config.cluster === "openstack" && config.stage === "infrastructure") {
+        // Nothing connects to the VMs: no Kubernetes provider, no Calico, no images, no hub.
+        return openStackClusterInfrastructure(config);
+    }
     const cluster = config.cluster === "openstack" ? openStackCluster(config) : existingCluster(config);
     const hub = deployHub(config, cluster);
     return { ...hub, ...cluster.outputs };

@@ -5,6 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { KubernetesConfig, KubernetesTopologyConfig } from "../../../config/types";
+import { configMapKey, hubFilesWith, readHubFiles, type HubFile } from "../../hub/hubFiles";
 import { resourceNames, type ResourceNames } from "./names";
 
 export interface HubImages {
@@ -13,6 +14,8 @@ export interface HubImages {
     proxy: pulumi.Input<string>;
     /** The ACME renewer (images/acme-renewer: certbot and its glue); needed with hub.tls.mode letsencrypt. */
     renewer?: pulumi.Input<string>;
+    /** Profile images the config names by tag → their digest-pinned references (ImageResolver). */
+    profiles?: Readonly<Record<string, pulumi.Input<string>>>;
     /**
      * kube-scheduler for the user scheduler.
      * @default the cluster's own release, schedulerImage(kubernetes.version)
@@ -43,6 +46,12 @@ export interface HubRenderOptions {
     homesProvisioner?: boolean;
     /** Path of a logo baked into the hub image (PlatformImages.hubLogoFile). */
     logoFile?: string;
+    /**
+     * The program's hub files (jupyterhub_config.py, modules, templates), mounted from the hub
+     * ConfigMap so any hub image works.
+     * @default readHubFiles() of images/hub
+     */
+    hubFiles?: readonly HubFile[];
 }
 
 export interface HubRenderContext {
@@ -51,7 +60,9 @@ export interface HubRenderContext {
     kubernetes: KubernetesConfig;
     namespace: pulumi.Input<string>;
     names: ResourceNames;
-    images: Required<Omit<HubImages, "pause" | "renewer">> & Pick<HubImages, "pause" | "renewer">;
+    images: Required<Omit<HubImages, "pause" | "renewer" | "profiles">> & Pick<HubImages, "pause" | "renewer" | "profiles">;
+    /** The hub files and hub.auth.caBundle, as the ConfigMap holds them next to the document. */
+    hubFiles: readonly HubFile[];
     publicAddresses?: pulumi.Input<pulumi.Input<string>[]>;
     storageClassName?: string;
     hubDbVolumeName?: pulumi.Input<string>;
@@ -65,6 +76,16 @@ export interface HubRenderContext {
  */
 export function schedulerImage(version: string): string {
     return `registry.k8s.io/kube-scheduler:v${version}`;
+}
+
+/** ConfigMap keys are base names: two files with one name would overwrite each other. */
+function uniqueKeys(files: HubFile[]): HubFile[] {
+    const keys = files.map(configMapKey);
+    const twice = keys.find((k, i) => keys.indexOf(k) !== i);
+    if (twice !== undefined || keys.includes("config.json")) {
+        throw new Error(`hub files: the ConfigMap key ${twice ?? "config.json"} is used twice`);
+    }
+    return files;
 }
 
 export function renderContext(
@@ -84,7 +105,9 @@ export function renderContext(
             renewer: params.images.renewer,
             scheduler: params.images.scheduler ?? kubernetes.schedulerImage ?? schedulerImage(kubernetes.version),
             pause: params.images.pause ?? kubernetes.pauseImage,
+            profiles: params.images.profiles,
         },
+        hubFiles: uniqueKeys(hubFilesWith(params.hubFiles ?? readHubFiles(), config.hub.auth.caBundle)),
         publicAddresses: params.publicAddresses,
         storageClassName: params.storageClassName,
         hubDbVolumeName: params.hubDbVolumeName,

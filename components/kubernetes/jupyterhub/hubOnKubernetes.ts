@@ -12,12 +12,15 @@ import * as tls from "@pulumi/tls";
 import type { KubernetesTopologyConfig } from "../../../config/types";
 import { hubSecrets } from "../../hub/secrets";
 import { renderContext, type HubRenderContext } from "./context";
-import { checksum, hubDocumentJson } from "./hub/document";
+import { configChecksum, hubDocumentJson } from "./hub/document";
 import { dockerConfigJson } from "./imagePullSecret";
 import { kubernetesResource } from "./kubernetesResource";
 import type { KubernetesObject } from "./objects";
 import type { TlsPair } from "./proxy/tls";
 import { renderHubObjects, WORKLOAD_KINDS } from "./renderHub";
+
+/** How long `pulumi up` waits for the image puller to have the images on every node. */
+export const PULLER_TIMEOUT = "20m";
 
 export interface HubOnKubernetesArgs {
     config: KubernetesTopologyConfig;
@@ -30,6 +33,8 @@ export interface HubOnKubernetesArgs {
     proxyImage: pulumi.Input<string>;
     /** The ACME renewer image (PlatformImages.renewerRef); required with hub.tls.mode letsencrypt. */
     renewerImage?: pulumi.Input<string>;
+    /** Profile images the config names by tag → their digest-pinned references. */
+    profileImages?: Readonly<Record<string, pulumi.Input<string>>>;
     /**
      * Fixed IPs of the node(s) the floating IPs translate to: proxy-public's external IPs, where
      * users' ports 80/443 arrive. Without them the hub is only reachable inside the cluster.
@@ -67,6 +72,8 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
     readonly proxyPublicServiceName: pulumi.Output<string>;
     /** Secret; empty unless the authenticator is dummy. */
     readonly dummyPassword: pulumi.Output<string>;
+    /** Secret; the token the hub registered for the dask-gateway service (dask.enabled), else empty. */
+    readonly daskGatewayApiToken: pulumi.Output<string>;
     /** Every Kubernetes resource, by object `<kind>/<name>` (tests and dependents). */
     readonly resources: Record<string, pulumi.CustomResource>;
 
@@ -80,6 +87,7 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
                 singleuser: args.singleuserImage,
                 proxy: args.proxyImage,
                 renewer: args.renewerImage,
+                profiles: args.profileImages,
                 scheduler: args.schedulerImage,
                 pause: args.pauseImage,
             },
@@ -93,11 +101,13 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         const secrets = hubSecrets(name, config, this);
         // The document depends on the image digest: a new single-user image changes it and so
         // restarts the hub, which then spawns the new image. Secrets never enter it.
-        const documentJson = pulumi.output(args.singleuserImage).apply((image) => hubDocumentJson(ctx, image));
+        const documentJson = pulumi
+            .all([args.singleuserImage, args.profileImages ?? {}])
+            .apply(([image, profiles]) => hubDocumentJson(ctx, image, profiles));
         const registry = config.images.registry;
         const objects = renderHubObjects(ctx, {
             documentJson,
-            documentChecksum: documentJson.apply(checksum),
+            documentChecksum: documentJson.apply((doc) => configChecksum(ctx, doc)),
             secrets,
             tls: this.proxyCertificate(name, ctx),
             registryDockerConfig: registry
@@ -110,6 +120,7 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         this.hubServiceName = pulumi.output(ctx.names.hubService);
         this.proxyPublicServiceName = pulumi.output(ctx.names.proxyPublicService);
         this.dummyPassword = pulumi.secret(secrets.dummyPassword ?? "");
+        this.daskGatewayApiToken = pulumi.secret(secrets.daskGatewayApiToken ?? "");
         this.registerOutputs({
             publicUrl: this.publicUrl,
             hubServiceName: this.hubServiceName,
@@ -156,8 +167,11 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
         objects: KubernetesObject[],
     ): Record<string, pulumi.CustomResource> {
         const created: Record<string, pulumi.CustomResource> = {};
+        const hubDeployment = objects.find((o) => o.kind === "Deployment" && o.metadata.name === ctx.names.hubDeployment);
         // Pods start only once their identity, configuration, storage and policies exist.
         const foundation: pulumi.CustomResource[] = [];
+        // The hub restarts with a new single-user image only once the puller has it on every node.
+        const beforeHub: pulumi.CustomResource[] = [];
         // Retained, not protected: `pulumi destroy` (to rebuild) succeeds and leaves the claim, and
         // the next `up` applies onto it (server-side apply) with the hub's database inside.
         const keepData = ctx.config.retainOnDestroy ? { retainOnDelete: true } : {};
@@ -168,17 +182,24 @@ export class HubOnKubernetes extends pulumi.ComponentResource {
             const opts: pulumi.CustomResourceOptions = {
                 parent: this,
                 provider,
-                ...(workload ? { dependsOn: [...foundation] } : {}),
+                ...(workload ? { dependsOn: [...foundation, ...(obj === hubDeployment ? beforeHub : [])] } : {}),
                 // The hub database outlives the stack unless the operator opts out.
                 ...(obj.kind === "PersistentVolumeClaim" ? keepData : {}),
                 // The ACME renewer owns the certificate once issued and certbot's state; Pulumi
                 // only seeds them.
                 ...(obj.kind === "Secret" && renewerOwned.includes(obj.metadata.name) ? { ignoreChanges: ["data", "stringData"] } : {}),
             };
+            if (obj.kind === "DaemonSet" && obj.metadata.name === ctx.names.imagePuller) {
+                // The first pull of a large image onto every node may outlast the 10-minute default.
+                opts.customTimeouts = { create: PULLER_TIMEOUT, update: PULLER_TIMEOUT };
+            }
             const resource = kubernetesResource(`${name}-${role}`, obj, opts);
             created[`${obj.kind}/${obj.metadata.name}`] = resource;
             if (!workload && obj.kind !== "Service") {
                 foundation.push(resource);
+            }
+            if (obj.kind === "DaemonSet" && obj.metadata.name === ctx.names.imagePuller) {
+                beforeHub.push(resource);
             }
         }
         return created;

@@ -15,7 +15,8 @@ export type Component =
     | "user-placeholder"
     | "user-scheduler"
     | "acme-renewer"
-    | "proxy-tls-reloader";
+    | "proxy-tls-reloader"
+    | "backup";
 
 /**
  * z2jh's network-access labels: a pod carrying one may open connections to the named component
@@ -47,8 +48,8 @@ export function userPodLabels(names: ResourceNames): Record<string, string> {
 }
 
 /**
- * Tells the Pulumi Kubernetes provider not to wait for a workload to become ready: placeholders
- * stay Pending by design whenever users fill the cluster, and the puller's first pull of a large
- * image on every node can outlast `pulumi up`'s patience without anything being wrong.
+ * Tells the Pulumi Kubernetes provider not to wait for an object to become ready: placeholders
+ * stay Pending by design whenever users fill the cluster, and the hub database claim may be
+ * Pending (WaitForFirstConsumer) or already Bound (retained from an earlier stack).
  */
 export const SKIP_AWAIT = { "pulumi.com/skipAwait": "true" } as const;

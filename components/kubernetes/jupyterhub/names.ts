@@ -76,6 +76,15 @@ export interface ResourceNames {
     /** cert-manager mode: rolls the proxy when the Secret holds another certificate than it serves. */
     tlsReloader: string;
     tlsReloaderScript: string;
+    /** backup.enabled: the CronJob, its ServiceAccount/Role and the runner's per-claim Jobs' prefix. */
+    backup: string;
+    backupConfigMap: string;
+    /** restic's environment and the hub service token. */
+    backupSecret: string;
+    /** Written by the runner (not by Pulumi), mounted read-only and optional into the hub. */
+    backupStatusConfigMap: string;
+    /** The default repository PVC (backup.repository empty). */
+    backupRepositoryPvc: string;
 }
 
 /** The names for a hub in `namespace` (kubernetes.namespace). */
@@ -120,6 +129,11 @@ export function resourceNames(namespace: string): ResourceNames {
         certificate: "proxy-tls",
         tlsReloader: "proxy-tls-reloader",
         tlsReloaderScript: "proxy-tls-reloader-script",
+        backup: "backup",
+        backupConfigMap: "backup-config",
+        backupSecret: "backup-env",
+        backupStatusConfigMap: "backup-status",
+        backupRepositoryPvc: "backups",
     };
 }
 

@@ -7,6 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { acmeRenewer } from "./proxy/acmeRenewer";
 import { certManagerObjects } from "./proxy/certManager";
+import { backupObjects } from "./backup/backup";
 import type { HubRenderContext } from "./context";
 import { hubConfigMap } from "./hub/configMap";
 import { hubDbPvc } from "./hub/database";
@@ -76,9 +77,10 @@ const ORDER: readonly KubernetesObject["kind"][] = [
     "PersistentVolumeClaim",
     "NetworkPolicy",
     "Service",
+    // Before the Deployments: the hub Deployment depends on the image puller (hubOnKubernetes.ts).
+    "DaemonSet",
     "Deployment",
     "StatefulSet",
-    "DaemonSet",
     "CronJob",
 ];
 
@@ -100,6 +102,7 @@ export function renderHubObjects(ctx: HubRenderContext, inputs: HubDynamicInputs
         proxyDeployment(ctx),
         ...acmeRenewer(ctx),
         ...certManagerObjects(ctx),
+        ...backupObjects(ctx, inputs.secrets.backupToken, inputs.secrets.dbUrl),
         imagePuller(ctx),
         userPlaceholders(ctx),
         ...userScheduler(ctx),

@@ -54,4 +54,16 @@ if ! gluster volume get "$VOLUME" features.quota | grep -q 'features.quota *on';
     gluster --mode=script volume quota "$VOLUME" enable
 fi
 gluster --mode=script volume set "$VOLUME" features.quota-deem-statfs on
-echo "volume $VOLUME is started with directory quotas"
+
+# The hub database's directory (PV hub-db-<namespace>, a hostPath on the workers' mount): owned by
+# the hub's uid, because a hostPath volume gets no fsGroup and the hub runs unprivileged.
+if ! mountpoint -q "$ADMIN_MOUNT"; then
+    mkdir -p "$ADMIN_MOUNT"
+    until mount -t glusterfs "localhost:/$VOLUME" "$ADMIN_MOUNT"; do
+        wait_or_fail "cannot mount $VOLUME at $ADMIN_MOUNT"
+    done
+fi
+mkdir -p "$ADMIN_MOUNT/$HUB_DB_DIR"
+chown "$HUB_DB_OWNER" "$ADMIN_MOUNT/$HUB_DB_DIR"
+chmod 0700 "$ADMIN_MOUNT/$HUB_DB_DIR"
+echo "volume $VOLUME is started with directory quotas; /$HUB_DB_DIR belongs to $HUB_DB_OWNER"

@@ -30,6 +30,13 @@ else
     exit 2
 fi
 
+# `delete NAME` removes the user's directory and its quota for good (answer `deleted NAME`).
+action=provision
+if [[ "$name" == "delete "* ]]; then
+    action=delete
+    name="${name#delete }"
+fi
+
 # KubeSpawner's escaped names: letters, digits, '-', '_' and '.', never starting with a dot.
 if ! [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ ]]; then
     fail "invalid user name"
@@ -43,6 +50,12 @@ fi
 exec 9>/run/jhp-gluster-home.lock
 flock -w 60 9 || fail "lock busy"
 home="$ADMIN_MOUNT/$name"
+if [ "$action" = delete ]; then
+    gluster --mode=script volume quota "$VOLUME" remove "/$name" >/dev/null 2>&1 || true
+    rm -rf --one-file-system -- "$home" || fail "cannot remove /$name"
+    echo "deleted $name"
+    exit 0
+fi
 if [ ! -d "$home" ]; then
     mkdir "$home"
     chown "$OWNER" "$home"

@@ -1,5 +1,8 @@
 #!/bin/bash
 # Managed by jupyterhub-platform: per-user btrfs home with a qgroup limit.
+# One request per connection: `NAME` makes the home (answer `ok NAME`); `delete NAME` removes
+# it for good, subvolume and qgroup (answer `deleted NAME`), used by the backup runner's
+# `user reset|delete` after it has checked that the user's server is stopped.
 set -euo pipefail
 
 fail() {
@@ -30,6 +33,12 @@ else
     exit 2
 fi
 
+action=provision
+if [[ "$name" == "delete "* ]]; then
+    action=delete
+    name="${name#delete }"
+fi
+
 # DockerSpawner's escaped names: letters, digits, '-', '_' and '.', never starting with a dot.
 if ! [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$ ]]; then
     fail "invalid user name"
@@ -41,6 +50,21 @@ fi
 home="$homes_root/$name"
 exec 9>"$homes_root/.provision.lock"
 flock -w 30 9 || fail "lock busy"
+
+if [ "$action" = delete ]; then
+    if btrfs subvolume show "$home" >/dev/null 2>&1; then
+        # The qgroup outlives its subvolume unless destroyed; its id is the subvolume's.
+        subvol_id="$(btrfs subvolume show "$home" | awk '/Subvolume ID:/ {print $3}')"
+        btrfs subvolume delete --commit-after "$home" >/dev/null || fail "cannot delete $home"
+        if [ -n "$subvol_id" ]; then
+            btrfs qgroup destroy "0/$subvol_id" "$homes_root" >/dev/null 2>&1 || true
+        fi
+    elif [ -e "$home" ]; then
+        fail "$home exists and is not a subvolume"
+    fi
+    echo "deleted $name"
+    exit 0
+fi
 
 if ! btrfs subvolume show "$home" >/dev/null 2>&1; then
     if [ -e "$home" ]; then

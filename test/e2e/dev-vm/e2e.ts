@@ -30,7 +30,7 @@ import {
     stackOutputs,
     tail,
     waitFor,
-} from "../local/lib";
+} from "../common/lib";
 
 const STACK = process.env.E2E_STACK ?? "e2e-dev-vm";
 const IMAGE_DIR = required("JHP_DEV_VM_IMAGE");

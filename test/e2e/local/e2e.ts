@@ -6,15 +6,21 @@
  *
  * Run with `npm run e2e:local` (test/e2e/local/run.sh prepares the toolchain, dockerd and base
  * images). Bounded: every wait has a deadline and the whole run has E2E_DEADLINE_MINUTES.
+ *
+ * The shared software volume is filled from an image given by tag (a package in it imports in a
+ * kernel, writes into it fail, a rebuilt tag refreshes it on the next up), and a second stack runs
+ * a hub image built outside the program (./anyHub.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { chromium } from "playwright-core";
 import { dockerSpawnerEscape } from "../../../components/docker/render";
+import { checkAnyHub } from "./anyHub";
 import { checkCasLogin } from "./casLogin";
 import { checkHubConfig } from "./hubConfig";
 import { checkProxyTls } from "./proxyTls";
-import { checkRegistryStack, startRegistry } from "./registry";
+import { startRegistry } from "../common/registry";
+import { checkRegistryStack } from "./registry";
 import {
     PROJECT_DIR,
     Session,
@@ -28,7 +34,8 @@ import {
     stackOutputs,
     tail,
     waitFor,
-} from "./lib";
+    Checks,
+} from "../common/lib";
 
 const STACK = process.env.E2E_STACK ?? "e2e-local";
 const PORT = Number(process.env.E2E_PORT ?? 18000);
@@ -38,6 +45,10 @@ const ESCAPED = dockerSpawnerEscape(USER);
 const PREFIX = `jupyterhub-${STACK}`;
 const HOME_VOLUME = `${PREFIX}-home-${ESCAPED}`;
 const SOFTWARE_VOLUME = `${PREFIX}-software`;
+/** The shared volume's source image, given by tag: built here with a package only it has. */
+const SOFTWARE_TAG = `e2e-local/software:${STACK}`;
+/** A small pure-Python package from PyPI that the single-user image does not have. */
+const SOFTWARE_PACKAGE = "tabulate==0.10.0";
 const HUB_DATA_VOLUME = `${PREFIX}-hub-data`;
 const USER_CONTAINER = `${PREFIX}-user-${ESCAPED}`;
 const OUT_DIR = path.join(PROJECT_DIR, "test-output", "e2e-local");
@@ -52,33 +63,15 @@ const CONFIG: Record<string, string> = {
     "hub.cull.every": "10",
     "singleuser.memory.limit": "1G",
     "singleuser.cpu.limit": "0.5",
-    "singleuser.sharedVolumes": JSON.stringify([`${SOFTWARE_VOLUME}:/opt/software`]),
+    "singleuser.sharedVolumes": JSON.stringify([`${SOFTWARE_VOLUME}:/opt/software;image=${SOFTWARE_TAG}`]),
+    "singleuser.env": JSON.stringify(["PYTHONPATH=/opt/software/python"]),
     "data.retainOnDestroy": "true",
     ...baseImageConfig(),
 };
 
-let passed = 0;
-let failed = 0;
 const secrets: string[] = [];
-
-function report(ok: boolean, name: string, detail = ""): void {
-    if (ok) passed++;
-    else failed++;
-    console.log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? ` — ${tail(detail, secrets, 600)}` : ""}`);
-}
-
-/** Run one step; a thrown error is a FAIL. Returns whether it passed. */
-async function step(name: string, fn: () => Promise<string | void>): Promise<boolean> {
-    const started = Date.now();
-    try {
-        const detail = await fn();
-        report(true, `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`, detail || "");
-        return true;
-    } catch (err) {
-        report(false, name, err instanceof Error ? err.message : String(err));
-        return false;
-    }
-}
+const checks = new Checks(secrets, 600);
+const { report, step } = checks;
 
 async function up(): Promise<void> {
     const r = await pulumi(["up", "--yes", "--skip-preview"], STACK, 20 * 60_000);
@@ -108,6 +101,27 @@ async function cleanSlate(): Promise<void> {
     if (ids.length) docker(["rm", "-f", ...ids]);
     for (const v of [HOME_VOLUME, SOFTWARE_VOLUME, HUB_DATA_VOLUME]) docker(["volume", "rm", "-f", v]);
     docker(["network", "rm", `${PREFIX}-net`]);
+    docker(["rmi", SOFTWARE_TAG]);
+}
+
+/**
+ * The software image: the package installed under the shared path, and a marker module whose
+ * VERSION tells which build the volume holds. Built FROM the single-user base (it has pip); any
+ * image with a shell and cp can be a source.
+ */
+function buildSoftware(version: string): string {
+    const base = process.env.JHP_SINGLEUSER_BASE_IMAGE ?? "quay.io/jupyter/minimal-notebook:2025-06-30";
+    const dockerfile = [
+        `FROM ${base}`,
+        "USER root",
+        `RUN python3 -m pip install --no-cache-dir --no-deps --target /opt/software/python ${SOFTWARE_PACKAGE}`,
+        "ARG VERSION",
+        `RUN mkdir -p /opt/software/python/jhp_e2e_software && printf 'VERSION = "%s"\\n' "$VERSION" > /opt/software/python/jhp_e2e_software/__init__.py`,
+        "",
+    ].join("\n");
+    const r = docker(["build", "-q", "--build-arg", `VERSION=${version}`, "-t", SOFTWARE_TAG, "-"], dockerfile);
+    if (r.code !== 0) throw new Error(`docker build ${SOFTWARE_TAG}: ${r.out}`);
+    return r.out.trim();
 }
 
 async function createStack(): Promise<void> {
@@ -143,11 +157,27 @@ async function main(): Promise<void> {
     fs.mkdirSync(OUT_DIR, { recursive: true });
     const overall = setTimeout(() => {
         console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
-        console.log(`${passed} passed, ${failed + 1} failed`);
+        console.log(`${checks.summary(1)}`);
         process.exit(1);
     }, DEADLINE_MINUTES * 60_000);
 
     await cleanSlate();
+    let softwareId = "";
+    const built = await step("build the shared volume's source image (a PyPI package under /opt/software)", async () => {
+        softwareId = buildSoftware("1");
+        const probe = docker([
+            "run",
+            "--rm",
+            "--entrypoint",
+            "python3",
+            String(process.env.JHP_SINGLEUSER_BASE_IMAGE ?? ""),
+            "-c",
+            "import tabulate",
+        ]);
+        if (probe.code === 0) throw new Error("the single-user base already has tabulate: the check would prove nothing");
+        return `${SOFTWARE_TAG} = ${softwareId.slice(0, 19)}…`;
+    });
+    if (!built) return finish(overall);
     await createStack();
 
     let password = "";
@@ -261,6 +291,24 @@ async function main(): Promise<void> {
         return `memory=${mem} cpu=${Number(quota) / Number(period)} user=${whoami} hub uid=${hubUser}`;
     });
 
+    await step("shared software volume: filled from the image by tag, its package imports in a kernel, writes are refused", async () => {
+        const code = [
+            "import errno, tabulate, jhp_e2e_software",
+            "print(jhp_e2e_software.VERSION, tabulate.__file__)",
+            "print(open('/opt/software/.jupyterhub-platform-source').read().strip())",
+            "try:",
+            "    open('/opt/software/python/new-file', 'w')",
+            "    print('writable')",
+            "except OSError as e:",
+            "    print('refused', errno.errorcode[e.errno])",
+        ].join("\n");
+        const out = (await executeInKernel(BASE, USER, token, code)).trim().split("\n");
+        const expected = ["1 /opt/software/python/tabulate/__init__.py", softwareId, "refused EROFS"];
+        if (JSON.stringify(out) !== JSON.stringify(expected))
+            throw new Error(`kernel printed ${JSON.stringify(out)}, expected ${JSON.stringify(expected)}`);
+        return out.join(" | ");
+    });
+
     await step("demo notebook was seeded into the new home", async () => {
         const res = await session.request("GET", `/user/${USER}/api/contents/Welcome.ipynb?content=0`, { token });
         if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
@@ -368,6 +416,24 @@ async function main(): Promise<void> {
         if (content !== marker) throw new Error(`file content ${JSON.stringify(content)}`);
     });
 
+    await step("a rebuilt software tag is a new digest: the next up refills the volume, new kernels see it", async () => {
+        const second = buildSoftware("2");
+        if (second === softwareId) throw new Error("the rebuild did not change the image ID");
+        const t0 = Date.now();
+        const r = await pulumi(["up", "--yes", "--skip-preview"], STACK, 20 * 60_000);
+        const text = r.stdout + r.stderr;
+        if (r.code !== 0) throw new Error(`pulumi up exited ${r.code}: ${tail(text, secrets)}`);
+        if (!text.includes(`singleuser.sharedVolumes ${SOFTWARE_VOLUME}: ${SOFTWARE_TAG} resolved to ${second}`))
+            throw new Error(`up does not name the new digest: ${tail(text, secrets)}`);
+        const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+        const fresh = new Session(BASE);
+        await startServer(fresh, token);
+        const out = (await executeInKernel(BASE, USER, token, "import jhp_e2e_software; print(jhp_e2e_software.VERSION)")).trim();
+        if (out !== "2") throw new Error(`kernel sees VERSION ${out}`);
+        softwareId = second;
+        return `refilled in an up of ${seconds}s`;
+    });
+
     await step("no-op pulumi up changes nothing", async () => {
         const r = await pulumi(["preview", "--expect-no-changes"], STACK, 10 * 60_000);
         if (r.code !== 0) throw new Error(tail(r.stdout + r.stderr, secrets));
@@ -387,6 +453,10 @@ async function main(): Promise<void> {
         }
     }
 
+    for (const [check, error] of await checkAnyHub(`${STACK}-any-hub`, PORT + 2, baseImageConfig(), secrets)) {
+        report(!error, check, error ?? "");
+    }
+
     finish(overall);
 }
 
@@ -404,6 +474,7 @@ async function cleanup(): Promise<void> {
         const rm = await pulumi(["stack", "rm", "--yes"], STACK, 60_000);
         if (rm.code !== 0) throw new Error(rm.stderr);
         for (const v of [HOME_VOLUME, SOFTWARE_VOLUME, HUB_DATA_VOLUME]) docker(["volume", "rm", "-f", v]);
+        docker(["rmi", SOFTWARE_TAG]);
         if ([HOME_VOLUME, SOFTWARE_VOLUME, HUB_DATA_VOLUME].some(volumeExists)) throw new Error("a volume is still there");
     });
     if (!ok) await sleep(0);
@@ -414,6 +485,6 @@ main()
     .then(cleanup)
     .catch((err) => report(false, "cleanup", String(err)))
     .finally(() => {
-        console.log(`${passed} passed, ${failed} failed`);
-        process.exit(failed === 0 && passed > 0 ? 0 : 1);
+        console.log(`${checks.summary()}`);
+        process.exit(checks.ok ? 0 : 1);
     });

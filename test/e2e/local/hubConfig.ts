@@ -12,13 +12,13 @@ import { renderHubDocument, serializeHubDocument } from "../../../components/hub
 import { renderContext } from "../../../components/kubernetes/jupyterhub/context";
 import { hubDocumentJson } from "../../../components/kubernetes/jupyterhub/hub/document";
 import { config as k8sConfig, NO_CAS } from "../../unit/components/kubernetes/jupyterhub/fixtures";
-import type { PlatformConfig } from "../../../config/types";
+import type { HubTopologyConfig } from "../../../config/types";
 import { platformConfig } from "../../unit/fixtures/config";
-import { docker } from "./lib";
+import { docker } from "../common/lib";
 
 interface Variant {
     name: string;
-    config: PlatformConfig;
+    config: HubTopologyConfig;
     env: Record<string, string>;
     expect: { authenticator: string; spawner: string; extra?: (r: Loaded) => string | undefined };
 }

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { HUB_PORTS, PROXY_TLS_DIR } from "../../../components/hub/contract";
 import { proxyCommand } from "../../../components/docker/render";
-import { docker, waitFor } from "./lib";
+import { docker, waitFor } from "../common/lib";
 
 const NAME = "jupyterhub-e2e-tls-proxy";
 

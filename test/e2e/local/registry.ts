@@ -1,62 +1,10 @@
 /**
- * The images.registry path for real: Debian's docker-registry (distribution 2.8) on 127.0.0.1
- * with htpasswd auth stands in for a site registry; a second throw-away stack with
- * images.registry.* set must push the three images and run the hub from `repo@sha256:…`
- * references. Started and stopped here; part of `npm run e2e:local`.
+ * The images.registry path for real on Docker: with the loopback registry of
+ * test/e2e/common/registry.ts, a second throw-away stack with images.registry.* set must push the
+ * three images and run the hub from `repo@sha256:…` references. Part of `npm run e2e:local`.
  */
-import { spawn, spawnSync, type ChildProcess } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { docker, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "./lib";
-
-export interface LoopbackRegistry {
-    server: string;
-    username: string;
-    password: string;
-    stop(): void;
-}
-
-/** Start docker-registry on 127.0.0.1:<port> with one htpasswd user. */
-export async function startRegistry(port: number): Promise<LoopbackRegistry> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-registry-"));
-    const username = "e2e";
-    const password = `e2e-${Math.random().toString(36).slice(2)}-registry`;
-    const htpasswd = spawnSync("htpasswd", ["-Bbn", username, password], { encoding: "utf8" });
-    if (htpasswd.status !== 0) throw new Error(`htpasswd: ${htpasswd.stderr}`);
-    fs.writeFileSync(path.join(dir, "htpasswd"), htpasswd.stdout);
-    fs.writeFileSync(
-        path.join(dir, "config.yml"),
-        [
-            "version: 0.1",
-            "log: { level: warn }",
-            `storage: { filesystem: { rootdirectory: ${dir}/data } }`,
-            `http: { addr: "127.0.0.1:${port}" }`,
-            `auth: { htpasswd: { realm: e2e, path: ${dir}/htpasswd } }`,
-            "",
-        ].join("\n"),
-    );
-    const child: ChildProcess = spawn("docker-registry", ["serve", path.join(dir, "config.yml")], { stdio: "ignore" });
-    const server = `127.0.0.1:${port}`;
-    await waitFor(
-        "registry",
-        20_000,
-        async () => {
-            const res = await fetch(`http://${server}/v2/`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
-            return res?.status === 401 ? true : undefined;
-        },
-        200,
-    );
-    return {
-        server,
-        username,
-        password,
-        stop: () => {
-            child.kill("SIGTERM");
-            fs.rmSync(dir, { recursive: true, force: true });
-        },
-    };
-}
+import { baseImageConfig, docker, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "../common/lib";
+import type { LoopbackRegistry } from "../common/registry";
 
 /** Up a second stack that pushes to the registry; returns [check, error-or-undefined]. */
 export async function checkRegistryStack(
@@ -76,6 +24,8 @@ export async function checkRegistryStack(
             ["images.registry.server", reg.server, false],
             ["images.registry.username", reg.username, false],
             ["images.registry.password", reg.password, true],
+            // The images are built from this machine's base images (stand-ins when nothing can be pulled).
+            ...Object.entries(baseImageConfig()).map(([k, v]): [string, string, boolean] => [k, v, false]),
         ];
         for (const [k, v, secret] of settings) {
             const r = await pulumi(["config", "set", ...(secret ? ["--secret"] : []), k, v], stack, 60_000);

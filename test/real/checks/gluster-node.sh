@@ -62,6 +62,8 @@ REPLICA=3
 QUOTA_BYTES=$((30 * 1024 * 1024))
 ADMIN_MOUNT=$d/admin
 OWNER=1000:100
+HUB_DB_DIR=.hub-db
+HUB_DB_OWNER=10001:10001
 ENV
 start="$(now)"
 form_log="$LOGDIR/node1-form.log"

@@ -81,6 +81,8 @@ REPLICA=1
 QUOTA_BYTES=$((30 * 1024 * 1024))
 ADMIN_MOUNT=$d/admin
 OWNER=1000:100
+HUB_DB_DIR=.hub-db
+HUB_DB_OWNER=10001:10001
 ENV
     echo "real-check-token" >"$d/token"
     chmod 0600 "$d/token"
@@ -88,6 +90,8 @@ ENV
 
     check "gluster: jhp-gluster-form waits for glusterd, creates and starts the volume with quotas" \
         bash -c "$(printf '%q ' "${genv[@]}" "$scripts/jhp-gluster-form.sh") && gluster volume info homes | grep -q '^Status: Started' && gluster volume get homes features.quota | grep -q 'features.quota *on'"
+    check "gluster: jhp-gluster-form leaves the hub database directory /.hub-db owned by the hub (10001:10001, 0700)" \
+        bash -c "[ \"\$(stat -c %u:%g:%a '$d/admin/.hub-db')\" = 10001:10001:700 ]"
     check "gluster: forming again is a no-op" \
         "${genv[@]}" "$scripts/jhp-gluster-form.sh"
     # Enforce at once in this short test (production keeps Gluster's default timeouts).

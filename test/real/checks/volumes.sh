@@ -65,6 +65,11 @@ run_volumes() {
         bash -c "python3 '$TESTS/socket_client.py' unix '$sock' 'bob' | grep -qx 'ok bob' && btrfs subvolume show '$d/mnt/bob' >/dev/null"
     check "btrfs: the socket refuses a path-like user name" \
         bash -c "python3 '$TESTS/socket_client.py' unix '$sock' '../etc' | grep -qx 'error invalid user name' && [ ! -e '$d/etc' ]"
+    # `delete <name>` (npm run user reset|delete on docker-vm): the subvolume and its qgroup go.
+    check "btrfs: 'delete bob' through the socket removes his subvolume and its qgroup" \
+        bash -c "id=\$(btrfs subvolume show '$d/mnt/bob' | awk '/Subvolume ID:/ { print \$3 }') && python3 '$TESTS/socket_client.py' unix '$sock' 'delete bob' | grep -qx 'deleted bob' && [ ! -e '$d/mnt/bob' ] && btrfs subvolume sync '$d/mnt' && ! btrfs qgroup show '$d/mnt' | grep -q \"^0/\$id \""
+    check "btrfs: after a delete the next spawn gets a fresh, empty home" \
+        bash -c "python3 '$TESTS/socket_client.py' unix '$sock' 'bob' | grep -qx 'ok bob' && [ -z \"\$(ls -A '$d/mnt/bob')\" ]"
     kill "$sa_pid" 2>/dev/null || true
     wait "$sa_pid" 2>/dev/null || true
 }

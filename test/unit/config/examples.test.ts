@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { parse, problemsOf } from "./fixtures";
+import { hubConfig, parse, problemsOf } from "./fixtures";
 
 const root = path.resolve(__dirname, "../../..");
 
@@ -20,7 +20,27 @@ describe("example stacks", () => {
     it("local is valid as committed", () => {
         const result = parse(stackValues("local"), []);
         assert.ok(result.ok, problemsOf(result).join("\n"));
-        assert.equal(result.ok && result.config.hub.publicUrl, "http://127.0.0.1:8000");
+        assert.equal(result.ok && hubConfig(result.config).hub.publicUrl, "http://127.0.0.1:8000");
+    });
+
+    it("lab is valid as committed: one JupyterLab, its own volume, no hub", () => {
+        const result = parse(stackValues("lab"), []);
+        assert.ok(result.ok, problemsOf(result).join("\n"));
+        assert.ok(result.config.topology === "lab");
+        assert.equal(result.config.lab.port, 8888);
+        assert.equal(result.config.lab.memLimitBytes, 2e9);
+        assert.equal(result.config.lab.workDir, undefined);
+    });
+
+    it("local-dask is valid as committed: a scheduler and two 1G/1-CPU workers beside the hub", () => {
+        const result = parse(stackValues("local-dask"), []);
+        assert.ok(result.ok, problemsOf(result).join("\n"));
+        const { dask, hub } = hubConfig(result.config);
+        assert.equal(hub.publicUrl, "http://127.0.0.1:8010");
+        assert.deepEqual(
+            { enabled: dask.enabled, workers: dask.workers, worker: dask.worker, scheduler: dask.scheduler },
+            { enabled: true, workers: 2, worker: { memoryBytes: 1e9, cpu: 1 }, scheduler: { memoryBytes: 1e9, cpu: 1 } },
+        );
     });
 
     for (const [stack, secretKey] of [
@@ -42,7 +62,7 @@ describe("example stacks", () => {
     it("prod expresses the brief's Kubernetes deployment numbers", () => {
         const result = parse(stackValues("prod"), ["images.registry.password"]);
         assert.ok(result.ok);
-        const { singleuser, hub } = result.config;
+        const { singleuser, hub } = hubConfig(result.config);
         assert.equal(singleuser.homeSizeBytes, 500 * 2 ** 20);
         assert.equal(singleuser.memLimitBytes, 128e6);
         assert.equal(singleuser.memGuaranteeBytes, 128e6);

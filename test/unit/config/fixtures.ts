@@ -2,10 +2,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { parseConfig, type ParseResult } from "../../../config/parse";
+import type { HubTopologyConfig, PlatformConfig } from "../../../config/types";
 
 export const SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAmockmockmockmockmockmockmockmockmockmock ops@example.org";
 
 export const LOCAL: Record<string, string> = {};
+
+export const LAB: Record<string, string> = { topology: "lab" };
 
 export const DOCKER_VM: Record<string, string> = {
     topology: "docker-vm",
@@ -82,4 +85,12 @@ export function parse(
 
 export function problemsOf(result: ParseResult): string[] {
     return result.ok ? [] : result.problems;
+}
+
+/** The config of a hub topology (not `lab`); fails the test otherwise. */
+export function hubConfig(config: PlatformConfig): HubTopologyConfig {
+    if (config.topology === "lab") {
+        throw new Error("expected a hub topology, got lab");
+    }
+    return config;
 }

@@ -2,6 +2,7 @@
 import { strict as assert } from "assert";
 import { ConfigValidationError, loadStackConfig } from "../../../config";
 import { isSecret, setup, valueOf } from "../harness";
+import { hubConfig } from "./fixtures";
 
 describe("loadStackConfig", () => {
     it("returns a frozen typed config with secrets as secret Outputs", async () => {
@@ -14,7 +15,7 @@ describe("loadStackConfig", () => {
             },
             { secretKeys: ["hub.auth.oauth.clientSecret"] },
         );
-        const config = loadStackConfig();
+        const config = hubConfig(loadStackConfig());
         assert.equal(config.topology, "local");
         assert.deepEqual(config.hub.adminUsers, ["alice"]);
         assert.ok(Object.isFrozen(config) && Object.isFrozen(config.hub) && Object.isFrozen(config.hub.adminUsers));
@@ -43,7 +44,7 @@ describe("loadStackConfig", () => {
 describe("loadStackConfig with the engine's nested defaults", () => {
     it("reads defaults applied as config paths and flat overrides together", async () => {
         await setup({ hub: JSON.stringify({ port: 8000, pageTitle: "JupyterHub", cull: { timeout: 3600 } }), "hub.port": "9000" });
-        const config = loadStackConfig();
+        const config = hubConfig(loadStackConfig());
         assert.equal(config.hub.port, 9000);
         assert.equal(config.hub.cull.timeoutSeconds, 3600);
         assert.equal(config.hub.publicUrl, "http://127.0.0.1:9000");

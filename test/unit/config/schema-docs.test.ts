@@ -34,7 +34,7 @@ describe("config schema and generated docs", () => {
     });
     it("every key of every example stack is declared", () => {
         const known = new Set(CONFIG_KEYS.map((k) => `jupyterhub-platform:${k.key}`));
-        for (const stack of ["local", "dev", "prod"]) {
+        for (const stack of ["local", "local-dask", "dev", "prod", "lab"]) {
             const doc = parseYaml(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
             for (const key of Object.keys(doc.config ?? {})) {
                 if (key.startsWith("jupyterhub-platform:")) {

@@ -3,7 +3,7 @@
  * qualified, as `pulumi config set` takes it) and says what is wrong or what is allowed.
  */
 import { strict as assert } from "assert";
-import { DOCKER_VM, DOCKER_VM_HOST, EXISTING, KUBECONFIG, KUBERNETES, LOCAL, parse, problemsOf, SSH_KEY } from "./fixtures";
+import { DOCKER_VM, DOCKER_VM_HOST, EXISTING, hubConfig, KUBECONFIG, KUBERNETES, LAB, LOCAL, parse, problemsOf, SSH_KEY } from "./fixtures";
 
 interface Case {
     name: string;
@@ -37,7 +37,7 @@ const CASES: Case[] = [
         base: LOCAL,
         set: { topology: "swarm" },
         key: "topology",
-        says: /got "swarm"; allowed: local \| docker-vm \| kubernetes/,
+        says: /got "swarm"; allowed: local \| docker-vm \| kubernetes \| lab/,
     },
     {
         name: "unknown authenticator",
@@ -161,17 +161,25 @@ const CASES: Case[] = [
     },
     {
         name: "home quota GiB spelling",
-        base: LOCAL,
+        base: DOCKER_VM,
         set: { "singleuser.home.quota": "1GiB" },
         key: "singleuser.home.quota",
         says: /not a size; got "1GiB"/,
     },
     {
         name: "home quota above size",
-        base: LOCAL,
+        base: DOCKER_VM,
         set: { "singleuser.home.size": "500Mi", "singleuser.home.quota": "1Gi" },
         key: "singleuser.home.quota",
         says: /quota above the home's capacity; got "1Gi"; allowed: at most singleuser.home.size \(500Mi\)/,
+    },
+    {
+        // issue 14: a 1.1 GB write into a 1 GB-quota local home succeeded; refused, never ignored.
+        name: "home quota on local, which cannot enforce one",
+        base: LOCAL,
+        set: { "singleuser.home.quota": "1G" },
+        key: "singleuser.home.quota",
+        says: /local homes are Docker named volumes, which cannot hold a quota; .*got "1G"; allowed: no value on topology local/,
     },
     {
         name: "db volume size nonsense",
@@ -182,11 +190,32 @@ const CASES: Case[] = [
     },
     // single-user settings
     {
-        name: "prebuilt image by tag",
+        name: "prebuilt image that is no reference",
         base: LOCAL,
-        set: { "singleuser.image": "jupyter/scipy-notebook:latest" },
+        set: { "singleuser.image": "Jupyter Scipy Notebook" },
         key: "singleuser.image",
-        says: /a mutable tag; got "jupyter\/scipy-notebook:latest"; allowed: an image pinned by digest/,
+        says: /got "Jupyter Scipy Notebook"; allowed: an image reference by tag \(repo:tag\) or by digest/,
+    },
+    {
+        name: "profile image that is no reference",
+        base: LOCAL,
+        set: { "singleuser.profiles": list("slug=gpu;name=GPU;image=https://registry/x") },
+        key: "singleuser.profiles",
+        says: /image must be an image reference by tag/,
+    },
+    {
+        name: "prebuilt hub image that is no reference",
+        base: LOCAL,
+        set: { "images.hub.image": "my hub" },
+        key: "images.hub.image",
+        says: /got "my hub"; allowed: an image reference by tag \(repo:tag\) or by digest \(repo@sha256:<64 hex>\), or empty to build images\/hub/,
+    },
+    {
+        name: "a logo with a prebuilt hub image",
+        base: LOCAL,
+        set: { "images.hub.image": "site/hub:5.3.0", "hub.logo": "test/unit/fixtures/logo.svg" },
+        key: "hub.logo",
+        says: /is baked into the hub image the program builds, and images.hub.image names a prebuilt one/,
     },
     {
         name: "default URL without slash",
@@ -200,7 +229,174 @@ const CASES: Case[] = [
         base: LOCAL,
         set: { "singleuser.sharedVolumes": list("software") },
         key: "singleuser.sharedVolumes",
-        says: /got "software"; allowed: entries `name:\/absolute\/path`/,
+        says: /got "software"; allowed: entries `name:\/mount\/path\[;image=/,
+    },
+    {
+        name: "shared volume with an unknown field",
+        base: LOCAL,
+        set: { "singleuser.sharedVolumes": list("software:/opt/software;image=site/software:1;mode=ro") },
+        key: "singleuser.sharedVolumes",
+        says: /unknown or repeated field "mode"; got "software:\/opt\/software;image=site\/software:1;mode=ro"/,
+    },
+    {
+        name: "shared volume path without an image",
+        base: LOCAL,
+        set: { "singleuser.sharedVolumes": list("software:/opt/software;path=/opt/conda") },
+        key: "singleuser.sharedVolumes",
+        says: /path needs image= \(it describes how the program fills the volume\)/,
+    },
+    {
+        name: "shared volume source path that is relative",
+        base: LOCAL,
+        set: { "singleuser.sharedVolumes": list("software:/opt/software;image=site/software:1;path=opt/conda") },
+        key: "singleuser.sharedVolumes",
+        says: /path must be an absolute directory other than \//,
+    },
+    {
+        name: "shared volume claim size on a Docker topology",
+        base: LOCAL,
+        set: { "singleuser.sharedVolumes": list("software:/opt/software;image=site/software:1;size=20Gi") },
+        key: "singleuser.sharedVolumes",
+        says: /size applies to Kubernetes claims; it has no effect with topology local/,
+    },
+    {
+        name: "shared volume with an unknown access mode",
+        base: KUBERNETES,
+        set: { "singleuser.sharedVolumes": list("software:/opt/software;image=site/software:1;access=ReadOnlyMany") },
+        key: "singleuser.sharedVolumes",
+        says: /access must be one of ReadWriteMany, ReadWriteOnce/,
+    },
+    {
+        name: "shared volume with a size that is no quantity",
+        base: KUBERNETES,
+        set: { "singleuser.sharedVolumes": list("software:/opt/software;image=site/software:1;size=20GB") },
+        key: "singleuser.sharedVolumes",
+        says: /size must be a Kubernetes quantity/,
+    },
+    {
+        name: "CA bundle that is not PEM",
+        base: LOCAL,
+        set: {
+            "hub.auth.type": "cas",
+            "hub.auth.cas.loginUrl": "https://cas.example.org/cas/login",
+            "hub.auth.cas.serviceValidateUrl": "https://cas.example.org/cas/p3/serviceValidate",
+            "hub.auth.caBundle": "not a certificate",
+        },
+        key: "hub.auth.caBundle",
+        says: /got "not a certificate"; allowed: PEM certificates only/,
+    },
+    {
+        name: "CA bundle with a broken certificate",
+        base: LOCAL,
+        set: {
+            "hub.auth.type": "ldap",
+            "hub.auth.ldap.serverAddress": "ldap.example.org",
+            "hub.auth.ldap.bindDnTemplates": list("uid={username},dc=example,dc=org"),
+            "hub.auth.caBundle": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+        },
+        key: "hub.auth.caBundle",
+        says: /allowed: PEM certificates that parse as X.509/,
+    },
+    {
+        name: "CA bundle with an authenticator that makes no TLS connection",
+        base: LOCAL,
+        set: { "hub.auth.caBundle": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----" },
+        key: "hub.auth.caBundle",
+        says: /has no effect with hub.auth.type dummy; it is for github, google, generic-oauth, cas, ldap/,
+    },
+    // lab
+    {
+        name: "lab port out of range",
+        base: LAB,
+        set: { "lab.port": "70000" },
+        key: "lab.port",
+        says: /out of range; got 70000; allowed: an integer from 1 to 65535/,
+    },
+    {
+        name: "lab work directory given with ~",
+        base: LAB,
+        set: { "lab.work": "~/work" },
+        key: "lab.work",
+        says: /the shell's ~ and relative paths are not expanded here; got "~\/work"/,
+    },
+    {
+        name: "lab work directory that does not exist",
+        base: LAB,
+        set: { "lab.work": "/nonexistent/jhp-unit-work" },
+        key: "lab.work",
+        says: /no directory at \/nonexistent\/jhp-unit-work; got "\/nonexistent\/jhp-unit-work"; allowed: an existing host directory/,
+    },
+    {
+        name: "lab work volume with a bad name",
+        base: LAB,
+        set: { "lab.work": "my work" },
+        key: "lab.work",
+        says: /got "my work"; allowed: a Docker volume name/,
+    },
+    {
+        name: "lab mounted at /",
+        base: LAB,
+        set: { "lab.mountPath": "/" },
+        key: "lab.mountPath",
+        says: /got "\/"; allowed: an absolute path other than \//,
+    },
+    {
+        name: "lab memory below 64Mi",
+        base: LAB,
+        set: { "lab.memory.limit": "32Mi" },
+        key: "lab.memory.limit",
+        says: /got "32Mi"; allowed: at least 64Mi/,
+    },
+    {
+        name: "lab token that is short",
+        base: LAB,
+        set: { "lab.token": "abc" },
+        secret: ["lab.token"],
+        key: "lab.token",
+        says: /got \(secret value\); allowed: at least 16 characters/,
+    },
+    {
+        name: "lab token in plaintext",
+        base: LAB,
+        set: { "lab.token": "a-long-enough-token-in-plaintext" },
+        secret: [],
+        key: "lab.token",
+        says: /is stored in plaintext; set it with `pulumi config set --secret lab.token <value>`/,
+    },
+    {
+        name: "lab image that is no reference",
+        base: LAB,
+        set: { "lab.image": "Jupyter Lab" },
+        key: "lab.image",
+        says: /got "Jupyter Lab"; allowed: an image reference by tag/,
+    },
+    {
+        name: "hub setting with topology lab",
+        base: LAB,
+        set: { "hub.auth.type": "github" },
+        key: "hub.auth.type",
+        says: /has no effect with topology lab; remove it or change topology/,
+    },
+    {
+        name: "single-user setting with topology lab",
+        base: LAB,
+        set: { "singleuser.memory.limit": "4G" },
+        key: "singleuser.memory.limit",
+        says: /has no effect with topology lab/,
+    },
+    {
+        name: "prebuilt hub image with topology lab",
+        base: LAB,
+        set: { "images.hub.image": "site/hub:1" },
+        key: "images.hub.image",
+        says: /has no effect with topology lab/,
+    },
+    {
+        name: "lab setting on a hub topology",
+        base: LOCAL,
+        set: { "lab.port": "9999" },
+        key: "lab.port",
+        says: /has no effect with topology local/,
     },
     {
         name: "shared volume over home",
@@ -1069,7 +1265,7 @@ describe("config validation: bad inputs", () => {
         const problems = problemsOf(parse({ ...KUBERNETES, topology: "swarm", "kubernetes.calico.mode": "bgp", "hub.domian": "x" }));
         assert.deepEqual(problems, [
             "jupyterhub-platform:hub.domian: unknown key; did you mean jupyterhub-platform:hub.domain? (see docs/config-reference.md for every key)",
-            'jupyterhub-platform:topology: unknown value; got "swarm"; allowed: local | docker-vm | kubernetes',
+            'jupyterhub-platform:topology: unknown value; got "swarm"; allowed: local | docker-vm | kubernetes | lab',
         ]);
     });
 
@@ -1091,8 +1287,8 @@ describe("config validation: bad inputs", () => {
             "singleuser.profiles": list("slug=big;name=Big;memory=8G;memoryGuarantee=4G;cpu=2;cpuGuarantee=1"),
         });
         assert.ok(ok.ok, problemsOf(ok).join("\n"));
-        assert.equal(ok.config.singleuser.profiles[0].memGuaranteeBytes, 4e9);
-        assert.equal(ok.config.singleuser.profiles[0].cpuGuarantee, 1);
+        assert.equal(hubConfig(ok.config).singleuser.profiles[0].memGuaranteeBytes, 4e9);
+        assert.equal(hubConfig(ok.config).singleuser.profiles[0].cpuGuarantee, 1);
         const own = problemsOf(parse({ "singleuser.profiles": list("slug=odd;name=Odd;memory=1G;memoryGuarantee=2G") }));
         assert.match(
             own.join("\n"),
@@ -1126,13 +1322,13 @@ describe("config validation: bad inputs", () => {
         );
         assert.ok(result.ok, problemsOf(result).join("\n"));
         assert.deepEqual(
-            result.config.hub.services.map((s) => [s.name, s.scopes, s.roles]),
+            hubConfig(result.config).hub.services.map((s) => [s.name, s.scopes, s.roles]),
             [
                 ["health", ["admin:users", "admin:servers", "access:servers"], []],
                 ["grader", ["list:users", "access:servers!group=students"], ["user"]],
             ],
         );
-        assert.ok(result.config.hub.serviceTokens, "tokens kept as a secret");
+        assert.ok(hubConfig(result.config).hub.serviceTokens, "tokens kept as a secret");
         const bad = problemsOf(
             parse({ "hub.services": list(HEALTH), "hub.serviceTokens": JSON.stringify({ health: "x" + TOKEN.slice(0, 8) }) }, [
                 "hub.serviceTokens",
@@ -1222,8 +1418,8 @@ describe("config validation: bad inputs", () => {
     it("reads cert-manager mode: the issuer, ClusterIssuer by default, an Issuer on request", () => {
         const cluster = parse({ ...KUBERNETES, "hub.tls.mode": "cert-manager", "hub.tls.certManager.issuer": "letsencrypt-prod" });
         assert.ok(cluster.ok, problemsOf(cluster).join("\n"));
-        assert.deepEqual(cluster.config.hub.tls.certManager, { issuer: "letsencrypt-prod", issuerKind: "ClusterIssuer" });
-        assert.equal(cluster.config.hub.publicUrl, `https://${KUBERNETES["hub.domain"]}`);
+        assert.deepEqual(hubConfig(cluster.config).hub.tls.certManager, { issuer: "letsencrypt-prod", issuerKind: "ClusterIssuer" });
+        assert.equal(hubConfig(cluster.config).hub.publicUrl, `https://${KUBERNETES["hub.domain"]}`);
         const ns = parse({
             ...KUBERNETES,
             "hub.tls.mode": "cert-manager",
@@ -1231,9 +1427,9 @@ describe("config validation: bad inputs", () => {
             "hub.tls.certManager.issuerKind": "Issuer",
         });
         assert.ok(ns.ok, problemsOf(ns).join("\n"));
-        assert.deepEqual(ns.config.hub.tls.certManager, { issuer: "site-ca", issuerKind: "Issuer" });
+        assert.deepEqual(hubConfig(ns.config).hub.tls.certManager, { issuer: "site-ca", issuerKind: "Issuer" });
         const none = parse(KUBERNETES);
-        assert.ok(none.ok && none.config.hub.tls.certManager === undefined);
+        assert.ok(none.ok && hubConfig(none.config).hub.tls.certManager === undefined);
     });
 
     it("accepts a complete production-like stack", () => {

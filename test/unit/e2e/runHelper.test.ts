@@ -1,6 +1,6 @@
-// test/e2e/local/lib.ts run(): the process runner of the end-to-end tests.
+// test/e2e/common/lib.ts run(): the process runner of the end-to-end tests.
 import * as assert from "assert";
-import { run } from "../../e2e/local/lib";
+import { run } from "../../e2e/common/lib";
 
 describe("e2e run() helper", () => {
     it("survives a child that exits without reading its stdin (EPIPE), returning its exit code", async () => {

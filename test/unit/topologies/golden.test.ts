@@ -26,8 +26,10 @@ const UPDATE = process.env.UPDATE_GOLDEN === "1";
 /** Secrets of the example stacks: their plaintext placeholders, treated as set with --secret. */
 const EXAMPLE_SECRETS: Record<string, string[]> = {
     local: [],
+    "local-dask": [],
     dev: ["hub.auth.oauth.clientSecret"],
     prod: ["images.registry.password"],
+    lab: [],
 };
 
 function exampleConfig(stack: string): PlatformConfig {
@@ -113,7 +115,9 @@ function listFiles(dir: string): string[] {
         .sort();
 }
 
-describe("golden files of the example stacks", () => {
+describe("golden files of the example stacks", function () {
+    // Whole stacks under mocks: slow on a loaded machine, and a timeout must never write a partial snapshot.
+    this.timeout(120_000);
     for (const stack of Object.keys(EXAMPLE_SECRETS)) {
         it(`${stack}: every resource, option and rendered artifact matches golden/${stack}/`, async () => {
             const { entries, artifacts } = await snapshot(stack);

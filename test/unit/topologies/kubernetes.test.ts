@@ -148,7 +148,7 @@ describe("kubernetes topology (prod stack)", () => {
         const env0 = files(mocks.byName("gluster-0-vm").inputs.userData).get("/etc/jupyterhub-platform/gluster.env")!;
         assert.match(env0, /^PEERS='10\.20\.0\.\d+ 10\.20\.0\.\d+ 10\.20\.0\.\d+'$/m);
         assert.match(env0, /^REPLICA=3$/m);
-        assert.match(env0, /^QUOTA_BYTES=1000000000$/m);
+        assert.match(env0, /^QUOTA_BYTES=1073741824$/m);
         const envW = files(mocks.byName("cluster-worker-1-vm").inputs.userData).get("/etc/jupyterhub-platform/gluster.env")!;
         assert.strictEqual(envW.match(/^PEERS=.*$/m)![0], env0.match(/^PEERS=.*$/m)![0]);
     });

@@ -9,6 +9,7 @@
  * readable diff of that file: see artifactsOf().
  */
 import * as pulumi from "@pulumi/pulumi";
+import { readHubFiles } from "../../../components/hub/hubFiles";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -97,11 +98,22 @@ export interface Artifact {
 }
 
 /**
+ * The hub files the program ships verbatim (images/hub, mounted next to the hub document) stand
+ * in snapshots as a pointer: they are plain files with their own tests, and copying them into
+ * every golden folder would only repeat them.
+ */
+function shippedHubFile(): (content: string) => string | undefined {
+    const byContent = new Map(readHubFiles().map((f) => [f.content, `<images/hub/${f.path} of this checkout>`]));
+    return (content) => byContent.get(content);
+}
+
+/**
  * Lifts rendered documents out of resource inputs: an OpenStack instance's user-data, a Docker
  * container's uploaded files, and each Kubernetes object. The snapshot keeps a pointer instead.
  */
 export function liftArtifacts(type: string, name: string, inputs: unknown, artifacts: Artifact[]): unknown {
     const obj = inputs as Record<string, unknown>;
+    const hubFile = shippedHubFile();
     const lift = (file: string, content: string) => {
         artifacts.push({ file, content });
         return `<golden file ${file}>`;
@@ -120,6 +132,10 @@ export function liftArtifacts(type: string, name: string, inputs: unknown, artif
             ...obj,
             uploads: (obj.uploads as Record<string, unknown>[]).map((up) => {
                 const c = unwrap(up.content);
+                const shipped = c.secret ? undefined : hubFile(String(c.value));
+                if (shipped) {
+                    return { ...up, content: shipped };
+                }
                 const base = String(up.file).split("/").pop();
                 const pointer = lift(`uploads/${name}--${base}`, String(c.value));
                 return { ...up, content: c.secret ? { "<secret>": pointer } : pointer };
@@ -128,6 +144,12 @@ export function liftArtifacts(type: string, name: string, inputs: unknown, artif
     }
     if (type.startsWith("kubernetes:") && !type.startsWith("kubernetes:helm") && type !== "pulumi:providers:kubernetes") {
         const kind = type.split(":").pop();
+        if (kind === "ConfigMap" && obj.data && typeof obj.data === "object") {
+            const data = Object.fromEntries(
+                Object.entries(obj.data as Record<string, unknown>).map(([k, v]) => [k, hubFile(String(v)) ?? v]),
+            );
+            return lift(`kubernetes/${name}.${kind}.json`, JSON.stringify({ ...obj, data }, null, 2) + "\n");
+        }
         return lift(`kubernetes/${name}.${kind}.json`, JSON.stringify(obj, null, 2) + "\n");
     }
     return inputs;

@@ -17,7 +17,16 @@
 # images.singleuser.baseImage (see scripts/docker/base-images.sh).
 #
 # Cache: an image that already exists on the engine is left alone; FORCE=1 rebuilds the stand-ins.
+#
+# `build.sh --hub-version X` builds only a hub stand-in with JupyterHub X from PyPI,
+# jupyterhub-platform/standin-jupyterhub:X (what a newer upstream hub image would be; the upgrade
+# test builds the hub image on it), prints its ref and writes no env file.
 set -euo pipefail
+HUB_VERSION=""
+if [ "${1:-}" = "--hub-version" ]; then
+    HUB_VERSION="${2:?usage: $0 [--hub-version X.Y.Z]}"
+    [[ "$HUB_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "build.sh: bad JupyterHub version $HUB_VERSION" >&2; exit 2; }
+fi
 cd "$(dirname "$0")"
 REPO=$(cd ../../.. && pwd)
 
@@ -60,13 +69,13 @@ for upstream in "$UPSTREAM_HUB" "$UPSTREAM_SINGLEUSER"; do
     fi
 done
 
-if [ "$FORCE" != 1 ] && exists "$UPSTREAM_HUB" && exists "$UPSTREAM_SINGLEUSER"; then
+if [ -z "$HUB_VERSION" ] && [ "$FORCE" != 1 ] && exists "$UPSTREAM_HUB" && exists "$UPSTREAM_SINGLEUSER"; then
     write_env "$UPSTREAM_HUB" "$UPSTREAM_SINGLEUSER"
     exit 0
 fi
 HUB_REF=$(standin_of "$UPSTREAM_HUB")
 SINGLEUSER_REF=$(standin_of "$UPSTREAM_SINGLEUSER")
-if [ "$FORCE" != 1 ] && exists "$HUB_REF" && exists "$SINGLEUSER_REF"; then
+if [ -z "$HUB_VERSION" ] && [ "$FORCE" != 1 ] && exists "$HUB_REF" && exists "$SINGLEUSER_REF"; then
     write_env "$HUB_REF" "$SINGLEUSER_REF"
     exit 0
 fi
@@ -95,18 +104,19 @@ fi
 
 build() {
     local ref=$1 dir=$2
+    shift 2
     if [ "$FORCE" != 1 ] && exists "$ref"; then
         log "$ref present; skipped"
         return
     fi
-    log "building $ref from $dir (log: /tmp/base-image-$dir.log)"
+    log "building $ref from $dir (log: /tmp/base-image-$dir.log)" >&2
     # A copy of the context with the build host's extra CAs added (see extra_ca below).
     local ctx
     ctx=$(mktemp -d /tmp/base-image-ctx.XXXXXX)
     cp -R "$dir/." "$ctx/"
     mkdir -p "$ctx/extra-ca"
     extra_ca "$ctx/extra-ca"
-    if ! docker build --build-arg "ROOTFS_IMAGE=$ROOTFS_IMAGE" -t "$ref" "$ctx" > "/tmp/base-image-$dir.log" 2>&1; then
+    if ! docker build --build-arg "ROOTFS_IMAGE=$ROOTFS_IMAGE" "$@" -t "$ref" "$ctx" > "/tmp/base-image-$dir.log" 2>&1; then
         tail -n 40 "/tmp/base-image-$dir.log"
         rm -rf "$ctx"
         exit 1
@@ -138,6 +148,12 @@ PY
     return 0
 }
 
+if [ -n "$HUB_VERSION" ]; then
+    ref="jupyterhub-platform/standin-jupyterhub:$HUB_VERSION"
+    build "$ref" hub --build-arg "JUPYTERHUB_VERSION=$HUB_VERSION" >&2
+    echo "$ref"
+    exit 0
+fi
 build "$HUB_REF" hub
 build "$SINGLEUSER_REF" singleuser
 log "done: $(docker image inspect --format '{{.Id}}' "$HUB_REF") $HUB_REF"

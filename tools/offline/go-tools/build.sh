@@ -8,11 +8,13 @@
 #   pebble     Pebble and pebble-challtestsrv (ACME test server)
 #   kube       etcd, kube-apiserver, kubeadm (test/real)
 #   scheduler  kube-scheduler (test/real's user-scheduler checks)
+#   s3         SeaweedFS `weed` (an S3-compatible server for test/e2e/backup)
 #   cluster    everything tools/local-cluster runs: the kube set, kube-controller-manager,
 #              kube-scheduler, kubelet, kube-proxy, kubectl; crictl; CoreDNS; local-path-provisioner
+#   traefik    traefik, the proxy of Dask Gateway on Kubernetes (test/e2e/k8s/dask-gateway)
 set -euo pipefail
 
-what="${1:?usage: $0 pebble|kube|scheduler|cluster}"
+what="${1:?usage: $0 pebble|kube|scheduler|s3|cluster|traefik}"
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${JHP_REAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jupyterhub-platform/real}"
 bin="$cache/bin"
@@ -80,6 +82,9 @@ case "$what" in
     kube)
         kube_set
         ;;
+    s3)
+        build seaweedfs "-s -w" weed=github.com/seaweedfs/seaweedfs/weed
+        ;;
     scheduler)
         build kube "$(kube_ldflags)" kube-scheduler=$k8s/kube-scheduler
         ;;
@@ -90,6 +95,11 @@ case "$what" in
         build crictl "-s -w" crictl=sigs.k8s.io/cri-tools/cmd/crictl
         build coredns "-s -w" coredns=github.com/coredns/coredns
         build local-path-provisioner "-s -w" local-path-provisioner=github.com/rancher/local-path-provisioner
+        ;;
+    traefik)
+        # The version stamp traefik prints and logs (from the wrapper's go.mod, defined there only).
+        tv="$(awk '$1 == "require" && $2 == "github.com/traefik/traefik/v3" {print $3; exit} $1 == "github.com/traefik/traefik/v3" && $2 ~ /^v/ {print $2; exit}' "$here/go/traefik/go.mod")"
+        build traefik "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$tv" traefik=github.com/traefik/traefik/v3/cmd/traefik
         ;;
     *)
         echo "unknown tool set $what" >&2

@@ -4,7 +4,7 @@
  */
 import { toKubernetesQuantity } from "../../../../config/quantities";
 import type { HubRenderContext } from "../context";
-import { objectLabels } from "../labels";
+import { objectLabels, SKIP_AWAIT } from "../labels";
 import type { PersistentVolumeClaim } from "../objects";
 
 export function usesSqlite(ctx: HubRenderContext): boolean {
@@ -19,7 +19,17 @@ export function hubDbPvc(ctx: HubRenderContext): PersistentVolumeClaim | undefin
     return {
         apiVersion: "v1",
         kind: "PersistentVolumeClaim",
-        metadata: { name: ctx.names.hubDbPvc, namespace: ctx.namespace, labels: objectLabels(ctx.names, "hub") },
+        metadata: {
+            name: ctx.names.hubDbPvc,
+            namespace: ctx.namespace,
+            labels: objectLabels(ctx.names, "hub"),
+            // The provider's PVC await wants `Pending` from a WaitForFirstConsumer class (e.g.
+            // local-path) and `Bound` from others. The claim retained by `pulumi destroy` is
+            // already Bound, so the next `up` waited 5 minutes and failed (found on a real
+            // cluster). The hub Deployment's own await covers the volume: its pod cannot start
+            // unbound.
+            annotations: { ...SKIP_AWAIT },
+        },
         spec: {
             // One writer: the hub Deployment uses the Recreate strategy for this reason.
             accessModes: ["ReadWriteOnce"],

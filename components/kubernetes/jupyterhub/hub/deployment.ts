@@ -5,9 +5,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { HubRenderContext } from "../context";
 import { usesSqlite } from "./database";
+import { hubBackupStatusVolume } from "../backup/backup";
 import { hubSecretFileEnv } from "./secret";
 import { NETWORK_ACCESS, objectLabels, selectorLabels } from "../labels";
-import { HOMES_TOKEN_ENV, HUB_DOCUMENT_PATH, HUB_PATHS, HUB_USER } from "../../../hub/contract";
+import { HOMES_TOKEN_ENV, HUB_COMMAND, HUB_DOCUMENT_PATH, HUB_PATHS, HUB_USER } from "../../../hub/contract";
+import { configMapKey } from "../../../hub/hubFiles";
 import { PORTS } from "../names";
 import type { Deployment, Service } from "../objects";
 import { CORE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
@@ -18,7 +20,8 @@ import { podPullSecrets } from "../imagePullSecret";
 export const CONFIG_CHECKSUM_ANNOTATION = "jupyterhub-platform/config-checksum";
 
 export function hubCommand(ctx: HubRenderContext): string[] {
-    const command = ["jupyterhub", "--config", "/etc/jupyterhub/jupyterhub_config.py"];
+    // The program's jupyterhub_config.py from the ConfigMap, whatever the image bakes in.
+    const command = [...HUB_COMMAND];
     // sqlite: JupyterHub backs the file up and migrates the schema after an image upgrade (z2jh's
     // default). An external database is migrated by its operator.
     return usesSqlite(ctx) ? [...command, "--upgrade-db"] : command;
@@ -53,6 +56,7 @@ export function hubDeployment(ctx: HubRenderContext, configChecksum: pulumi.Inpu
     const priorityClassName = defaultPriorityClassName(ctx);
     const sqlite = usesSqlite(ctx);
     const homes = homesProvisionerMounts(ctx);
+    const backupStatus = hubBackupStatusVolume(ctx);
     return {
         apiVersion: "apps/v1",
         kind: "Deployment",
@@ -82,10 +86,22 @@ export function hubDeployment(ctx: HubRenderContext, configChecksum: pulumi.Inpu
                     // fsGroup: the hub user can write the PVC and read the 0440 secret files.
                     securityContext: restrictedPod(HUB_USER.gid),
                     volumes: [
-                        { name: "config", configMap: { name: names.hubConfigMap, defaultMode: 0o444 } },
+                        {
+                            name: "config",
+                            configMap: {
+                                name: names.hubConfigMap,
+                                defaultMode: 0o444,
+                                // Keys are flat; the templates go back under templates/.
+                                items: [
+                                    { key: HUB_PATHS.configFile, path: HUB_PATHS.configFile },
+                                    ...ctx.hubFiles.map((f) => ({ key: configMapKey(f), path: f.path })),
+                                ],
+                            },
+                        },
                         { name: "secret", secret: { secretName: names.hubSecret, defaultMode: 0o440 } },
                         ...(sqlite ? [{ name: "db", persistentVolumeClaim: { claimName: names.hubDbPvc } }] : []),
                         ...homes.volumes,
+                        ...backupStatus.volumes,
                     ],
                     containers: [
                         {
@@ -105,6 +121,7 @@ export function hubDeployment(ctx: HubRenderContext, configChecksum: pulumi.Inpu
                                 { name: "secret", mountPath: HUB_PATHS.secretDir, readOnly: true },
                                 ...(sqlite ? [{ name: "db", mountPath: HUB_PATHS.dataDir }] : []),
                                 ...homes.volumeMounts,
+                                ...backupStatus.volumeMounts,
                             ],
                             // No liveness probe (as z2jh): a long database upgrade must not be killed.
                             readinessProbe: {

@@ -12,6 +12,8 @@ import type { HubRenderContext } from "../context";
 import { pullSecretEnabled } from "../imagePullSecret";
 import { userPodLabels } from "../labels";
 import { placeholdersEnabled } from "../scheduling/priorityClasses";
+import { gatewayNames } from "../../daskGateway/names";
+import { gatewayDaskBlock } from "../../daskGateway/render";
 
 /** KubeSpawner's claim per user (zero-to-jupyterhub's name); the Gluster PVs are pre-bound to it. */
 export const HOME_PVC_TEMPLATE = "claim-{username}";
@@ -38,16 +40,18 @@ export function kubeSpawnerBlock(ctx: HubRenderContext): KubeSpawnerBlock {
     };
 }
 
-/** The file the hub reads, for the single-user image the puller pre-pulls. */
-export function hubDocumentJson(ctx: HubRenderContext, singleuserImage: string): string {
+/** The file the hub reads, for the single-user image the puller pre-pulls (and the profiles' pinned images). */
+export function hubDocumentJson(ctx: HubRenderContext, singleuserImage: string, profileImages?: Readonly<Record<string, string>>): string {
     return serializeHubDocument(
         renderHubDocument(ctx.config, {
             singleuserImage,
+            profileImages,
             hubHost: ctx.names.hubService,
             proxyApiUrl: proxyApiUrl(ctx.names.proxyApiService),
             sqlitePath: HUB_SQLITE_PATH,
             logoFile: ctx.logoFile,
             kubernetes: kubeSpawnerBlock(ctx),
+            ...(ctx.config.dask.enabled ? { dask: gatewayDaskBlock(gatewayNames(ctx.kubernetes.namespace)) } : {}),
         }),
     );
 }
@@ -55,4 +59,9 @@ export function hubDocumentJson(ctx: HubRenderContext, singleuserImage: string):
 /** Goes into the hub pod template: a changed document restarts the hub, which reads it only at start. */
 export function checksum(text: string): string {
     return crypto.createHash("sha256").update(text).digest("hex");
+}
+
+/** The checksum of everything the hub reads from its ConfigMap: the document and the hub files. */
+export function configChecksum(ctx: HubRenderContext, documentJson: string): string {
+    return checksum(JSON.stringify([documentJson, ...ctx.hubFiles.map((f) => [f.path, f.content])]));
 }

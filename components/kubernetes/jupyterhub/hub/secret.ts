@@ -20,6 +20,8 @@ export const HUB_SECRET_KEYS: Record<HubSecretName, string> = {
     ldapSearchPassword: "ldap-search-password",
     dbUrl: "db-url",
     serviceTokens: "service-tokens",
+    backupToken: "backup-token",
+    daskGatewayApiToken: "dask-gateway-api-token",
 };
 
 /** The secrets this config needs (cookie, proxy token, crypt key, plus auth / database ones). */

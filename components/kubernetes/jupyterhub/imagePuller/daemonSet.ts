@@ -3,11 +3,16 @@
  * whose init containers use every single-user image (the default and each profile's) and exit at
  * once, so each node, including one that joins later, holds the images before a user waits for
  * them. A new image digest rolls the DaemonSet, pulling the new images everywhere.
+ *
+ * `pulumi up` waits for the rollout (every node has the images), and the hub Deployment depends on
+ * it (hubOnKubernetes.ts): the hub only restarts with a new single-user image once every node
+ * holds it, as z2jh's hook-image-puller ensures before an upgrade. Without that ordering the hub
+ * rolled at the same moment as the puller and spawned from a node that was still pulling.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { HubRenderContext } from "../context";
 import { idleContainer } from "../idleContainer";
-import { objectLabels, selectorLabels, SKIP_AWAIT } from "../labels";
+import { objectLabels, selectorLabels } from "../labels";
 import { NOBODY } from "../../../hub/contract";
 import type { Container, DaemonSet } from "../objects";
 import { IDLE_RESOURCES, restrictedContainer, restrictedPod } from "../podDefaults";
@@ -20,7 +25,7 @@ export function pulledImages(ctx: HubRenderContext): { name: string; image: pulu
     for (const p of ctx.config.singleuser.profiles) {
         if (p.image !== undefined && !seen.has(p.image)) {
             seen.add(p.image);
-            out.push({ name: `image-pull-profile-${p.slug}`, image: p.image });
+            out.push({ name: `image-pull-profile-${p.slug}`, image: ctx.images.profiles?.[p.image] ?? p.image });
         }
     }
     return out;
@@ -48,7 +53,6 @@ export function imagePuller(ctx: HubRenderContext): DaemonSet | undefined {
             name: names.imagePuller,
             namespace: ctx.namespace,
             labels: objectLabels(names, "continuous-image-puller"),
-            annotations: { ...SKIP_AWAIT },
         },
         spec: {
             selector: { matchLabels: selectorLabels(names, "continuous-image-puller") },

@@ -13,6 +13,8 @@
  *   DNS, the ACME server and the API server.
  * - TLS reloader (cert-manager): reached by nobody; talks to the proxy's HTTPS port, DNS and the
  *   API server.
+ * - Dask Gateway (dask.enabled): user servers and the proxy (the /services/dask-gateway/ route)
+ *   may also reach the gateway's traefik, which fronts its API and the users' schedulers.
  * Calico enforces them (Calico evaluates Service traffic after DNAT, so pod selectors cover
  * connections made through the hub and proxy-api Services).
  */
@@ -22,6 +24,7 @@ import { NETWORK_ACCESS, objectLabels, selectorLabels, type Component } from "..
 import { PORTS } from "../names";
 import type { NetworkPolicy } from "../objects";
 import { acmeEnabled, certManagerEnabled } from "../proxy/tls";
+import { GATEWAY_PORTS, gatewayNames, gatewaySelector } from "../../daskGateway/names";
 import type * as k8s from "@pulumi/kubernetes";
 
 type Rule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
@@ -42,6 +45,15 @@ function pods(ctx: HubRenderContext, component: Component): Peer {
 /** Pods created by KubeSpawner: its component label plus the hub's common labels. */
 function userPods(ctx: HubRenderContext): Peer {
     return pods(ctx, "singleuser-server");
+}
+
+/** dask.enabled: the gateway's traefik (API, dashboards, and schedulers by TLS SNI), on its web port. */
+function daskGatewayEgress(ctx: HubRenderContext): Rule[] {
+    if (!ctx.config.dask.enabled) {
+        return [];
+    }
+    const traefik = { podSelector: { matchLabels: gatewaySelector(gatewayNames(ctx.kubernetes.namespace), "traefik") } };
+    return [{ to: [traefik], ports: [tcp(GATEWAY_PORTS.traefikWeb)] }];
 }
 
 function labelled(label: string): Peer {
@@ -118,6 +130,7 @@ export function proxyNetworkPolicy(ctx: HubRenderContext): NetworkPolicy {
             { to: [pods(ctx, "hub")], ports: [tcp(PORTS.hub)] },
             { to: [userPods(ctx)], ports: [tcp(PORTS.singleuser)] },
             ...(acmeEnabled(ctx) ? [{ to: [pods(ctx, "acme-renewer")], ports: [tcp(PORTS.acmeSolver)] }] : []),
+            ...daskGatewayEgress(ctx),
             dnsEgress(),
         ],
     });
@@ -128,6 +141,7 @@ export function singleuserNetworkPolicy(ctx: HubRenderContext): NetworkPolicy {
         ingress: [{ from: [labelled(NETWORK_ACCESS.singleuser)], ports: [tcp(PORTS.singleuser)] }],
         egress: [
             { to: [pods(ctx, "hub")], ports: [tcp(PORTS.hub)] },
+            ...daskGatewayEgress(ctx),
             dnsEgress(),
             { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: userEgressExceptions(ctx) } }] },
         ],

@@ -1,13 +1,17 @@
 import * as assert from "assert";
 import * as docker from "@pulumi/docker";
+import * as fs from "fs";
+import * as path from "path";
 import { setup, settle, valueOf, isSecret, type RecordingMocks } from "../../harness";
 import { localConfig } from "../../fixtures/config";
 import type { DockerTopologyConfig } from "../../../../config/types";
+import { DOCKER_IMAGE_INVOKES, fakeDigest } from "../../fixtures/dockerImages";
 
 // Loaded after setup() so resources register against the mocks.
 async function deploy(config: DockerTopologyConfig, extra: { tls?: { certPath: string; keyPath: string } } = {}) {
-    const mocks = await setup({});
+    const mocks = await setup({}, { invokes: DOCKER_IMAGE_INVOKES });
     const { DockerHub } = await import("../../../../components/docker/dockerHub");
+    const { ImageResolver } = await import("../../../../components/images/imageResolver");
     const provider = new docker.Provider("engine", { host: "unix:///var/run/docker.sock" });
     const hub = new DockerHub("hub", {
         config,
@@ -17,6 +21,7 @@ async function deploy(config: DockerTopologyConfig, extra: { tls?: { certPath: s
         hubImage: "sha256:" + "1".repeat(64),
         proxyImage: "sha256:" + "2".repeat(64),
         singleuserImage: "sha256:" + "3".repeat(64),
+        resolver: new ImageResolver(provider, "engine"),
         ...extra,
     });
     await settle(mocks);
@@ -66,7 +71,6 @@ describe("DockerHub component", () => {
             localConfig({ "hub.auth.dummyPassword": "s3cret-dummy" }, { secretKeys: ["hub.auth.dummyPassword"] }),
         );
         const uploads = mocks.byName("hub-hub").inputs.uploads as { file: string; content: string; permissions: string }[];
-        assert.strictEqual(uploads.length, 1);
         assert.strictEqual(uploads[0].file, "/etc/jupyterhub/platform/config.json");
         assert.strictEqual(uploads[0].permissions, "0444");
         const doc = JSON.parse(uploads[0].content);
@@ -139,5 +143,143 @@ describe("DockerHub component", () => {
             [443, 80],
         );
         assert.ok((proxy.inputs.command as string[]).includes("--port=8443"));
+    });
+});
+
+describe("DockerHub: any hub image, shared volumes from images, profile images by tag", () => {
+    const HUB_DIR = path.resolve(__dirname, "../../../../images/hub");
+    type Upload = { file: string; content: string; permissions: string };
+
+    it("mounts the program's jupyterhub_config.py, modules and templates into the hub and runs that copy", async () => {
+        const { mocks } = await deploy(localConfig());
+        const hub = mocks.byName("hub-hub").inputs;
+        assert.deepStrictEqual(hub.command, ["jupyterhub", "--config", "/etc/jupyterhub/platform/jupyterhub_config.py"]);
+        const uploads = hub.uploads as Upload[];
+        assert.deepStrictEqual(
+            uploads.map((u) => u.file),
+            [
+                "/etc/jupyterhub/platform/config.json",
+                "/etc/jupyterhub/platform/jupyterhub_config.py",
+                "/etc/jupyterhub/platform/platform_homes.py",
+                "/etc/jupyterhub/platform/platform_backup.py",
+                "/etc/jupyterhub/platform/platform_dask.py",
+                "/etc/jupyterhub/platform/platform_check.py",
+                "/etc/jupyterhub/platform/templates/login.html",
+                "/etc/jupyterhub/platform/templates/page.html",
+            ],
+        );
+        for (const u of uploads.slice(1)) {
+            const rel = u.file.replace("/etc/jupyterhub/platform/", "");
+            assert.strictEqual(u.content, fs.readFileSync(path.join(HUB_DIR, rel), "utf8"), `${rel} uploaded as in images/hub`);
+            assert.strictEqual(u.permissions, "0444");
+        }
+        assert.ok(envOf(mocks, "hub-hub").includes("PLATFORM_CONFIG=/etc/jupyterhub/platform/config.json"));
+    });
+
+    it("checks the hub image for the config's packages with platform_check.py before the hub starts", async () => {
+        const { mocks } = await deploy(localConfig({}, { stack: "e2e" }));
+        const check = mocks.byName("hub-image-check");
+        assert.strictEqual(check.type, "pulumi-nodejs:dynamic/jupyterhub-platform:DockerRun");
+        const args = check.inputs.args as string[];
+        assert.deepStrictEqual(args.slice(0, 6), ["--network", "none", "--entrypoint", "python3", "sha256:" + "1".repeat(64), "-"]);
+        const doc = JSON.parse(args[6]);
+        assert.strictEqual(doc.spawner, "docker");
+        assert.strictEqual(doc.auth.type, "dummy");
+        assert.strictEqual(check.inputs.stdin, fs.readFileSync(path.join(HUB_DIR, "platform_check.py"), "utf8"));
+        const hubUrn = mocks.byName("hub-hub");
+        assert.ok(hubUrn, "the hub is created after the check (dependsOn, in the golden snapshot)");
+    });
+
+    // Found by e2e:local: a prebuilt hub image has no hub-owned data directory, so the fresh
+    // volume was root's and the hub (uid 10001) failed with "unable to open database file".
+    it("gives the hub database volume to the hub user before the hub starts, whatever the image", async () => {
+        const { mocks } = await deploy(localConfig({}, { stack: "e2e" }));
+        const owner = mocks.byName("hub-hub-data-owner");
+        assert.strictEqual(owner.type, "pulumi-nodejs:dynamic/jupyterhub-platform:DockerRun");
+        assert.deepStrictEqual(owner.inputs.args, [
+            "--network",
+            "none",
+            "--user",
+            "0:0",
+            "--entrypoint",
+            "chown",
+            "--mount",
+            `type=volume,source=${mocks.byName("hub-hub-data").inputs.name as string},target=/srv/jupyterhub/data`,
+            "sha256:" + "1".repeat(64),
+            "10001:10001",
+            "/srv/jupyterhub/data",
+        ]);
+    });
+
+    it("fills a shared volume from its source image once per digest, as root, without network", async () => {
+        const { mocks } = await deploy(
+            localConfig(
+                {
+                    "singleuser.sharedVolumes": JSON.stringify(["e2e-software:/opt/software;image=e2e/software:1", "data:/srv/data"]),
+                },
+                { stack: "e2e" },
+            ),
+        );
+        assert.deepStrictEqual(
+            mocks.ofType("docker:index/volume:Volume").map((v) => v.inputs.name),
+            ["jupyterhub-e2e-hub-data", "e2e-software", "data"],
+        );
+        const fills = mocks.ofType("pulumi-nodejs:dynamic/jupyterhub-platform:DockerRun").filter((r) => r.name.endsWith("-fill"));
+        assert.deepStrictEqual(
+            fills.map((f) => f.name),
+            ["hub-shared-0-fill"],
+            "only the volume with an image is filled",
+        );
+        const args = fills[0].inputs.args as string[];
+        const pinned = fakeDigest("engine:e2e/software:1");
+        assert.deepStrictEqual(args.slice(0, 9), [
+            "--network",
+            "none",
+            "--user",
+            "0:0",
+            "-v",
+            "e2e-software:/jhp-target",
+            "--entrypoint",
+            "/bin/sh",
+            pinned,
+        ]);
+        assert.deepStrictEqual(args.slice(9, 10), ["-c"]);
+        assert.deepStrictEqual(args.slice(11), ["jhp-fill", "/opt/software", pinned]);
+        assert.match(args[10], /cp -a "\$src"\/\. "\$target"\//);
+        const doc = JSON.parse((mocks.byName("hub-hub").inputs.uploads as Upload[])[0].content);
+        assert.deepStrictEqual(doc.docker.sharedVolumes, [
+            { name: "e2e-software", mountPath: "/opt/software" },
+            { name: "data", mountPath: "/srv/data" },
+        ]);
+    });
+
+    it("puts the digests of profile images given by tag into the document", async () => {
+        const digest = "quay.io/jupyter/r@sha256:" + "e".repeat(64);
+        const { mocks } = await deploy(
+            localConfig({
+                "singleuser.profiles": JSON.stringify(["slug=py;name=Python;image=e2e/course:week3", `slug=r;name=R;image=${digest}`]),
+            }),
+        );
+        const doc = JSON.parse((mocks.byName("hub-hub").inputs.uploads as Upload[])[0].content);
+        assert.deepStrictEqual(
+            doc.singleuser.profiles.map((p: { image: string }) => p.image),
+            [fakeDigest("engine:e2e/course:week3"), digest],
+        );
+    });
+
+    it("mounts hub.auth.caBundle next to the document and names it there", async () => {
+        const ca = fs.readFileSync(path.resolve(__dirname, "../../fixtures/test-ca.pem"), "utf8");
+        const { mocks } = await deploy(
+            localConfig({
+                "hub.auth.type": "cas",
+                "hub.auth.cas.loginUrl": "https://cas.example.org/cas/login",
+                "hub.auth.cas.serviceValidateUrl": "https://cas.example.org/cas/p3/serviceValidate",
+                "hub.auth.caBundle": ca,
+            }),
+        );
+        const uploads = mocks.byName("hub-hub").inputs.uploads as Upload[];
+        const bundle = uploads.find((u) => u.file === "/etc/jupyterhub/platform/ca-bundle.pem");
+        assert.strictEqual(bundle?.content, ca);
+        assert.strictEqual(JSON.parse(uploads[0].content).auth.caBundleFile, "/etc/jupyterhub/platform/ca-bundle.pem");
     });
 });

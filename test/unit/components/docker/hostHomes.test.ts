@@ -6,6 +6,7 @@ import type { DockerTopologyConfig } from "../../../../config/types";
 import { settle, setup } from "../../harness";
 import { localConfig } from "../../fixtures/config";
 import { devConfig, setupMocks } from "../../fixtures/platformMocks";
+import { DOCKER_IMAGE_INVOKES } from "../../fixtures/dockerImages";
 
 const VM_HOMES: HostHomes = { root: HOMES_ROOT, socket: HOMES_SOCKET };
 
@@ -41,8 +42,9 @@ describe("docker-vm host homes: renderers", () => {
 });
 
 async function deployHub(config: DockerTopologyConfig, hostHomes?: HostHomes) {
-    const mocks = await setup({});
+    const mocks = await setup({}, { invokes: DOCKER_IMAGE_INVOKES });
     const { DockerHub } = await import("../../../../components/docker/dockerHub");
+    const { ImageResolver } = await import("../../../../components/images/imageResolver");
     const provider = new docker.Provider("engine", { host: "unix:///var/run/docker.sock" });
     new DockerHub("hub", {
         config,
@@ -52,6 +54,7 @@ async function deployHub(config: DockerTopologyConfig, hostHomes?: HostHomes) {
         hubImage: "sha256:" + "1".repeat(64),
         proxyImage: "sha256:" + "2".repeat(64),
         singleuserImage: "sha256:" + "3".repeat(64),
+        resolver: new ImageResolver(provider, "engine"),
         hostHomes,
     });
     await settle(mocks);

@@ -46,6 +46,9 @@ describe("docker renderers", () => {
             hubDbVolume: "jupyterhub-dev-stack-hub-data",
             userContainerPrefix: "jupyterhub-dev-stack-user",
             userVolumePrefix: "jupyterhub-dev-stack-home-",
+            backupContainer: "jupyterhub-dev-stack-backup",
+            backupStatusVolume: "jupyterhub-dev-stack-backup-status",
+            backupRepositoryVolume: "jupyterhub-dev-stack-backups",
         });
         assert.strictEqual(userHomeVolumeName(config, "Bob.Smith"), "jupyterhub-dev-stack-home--42ob-2e-53mith");
     });

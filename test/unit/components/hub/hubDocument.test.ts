@@ -3,11 +3,11 @@ import { HUB_SECRET_ENV } from "../../../../components/hub/contract";
 import { renderHubDocument, serializeHubDocument, type HubDocumentTarget } from "../../../../components/hub/hubDocument";
 import { requiredHubSecrets } from "../../../../components/hub/secrets";
 import { dockerSpawnerBlock } from "../../../../components/docker/render";
-import type { PlatformConfig } from "../../../../config/types";
+import type { HubTopologyConfig } from "../../../../config/types";
 import { prodConfig } from "../../fixtures/platformMocks";
 import { platformConfig } from "../../fixtures/config";
 
-function dockerTarget(config: PlatformConfig): HubDocumentTarget {
+function dockerTarget(config: HubTopologyConfig): HubDocumentTarget {
     return {
         singleuserImage: "sha256:" + "a".repeat(64),
         hubHost: "jupyterhub-unit-hub",

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { RecordingMocks } from "../../harness";
+import { DOCKER_IMAGE_INVOKES } from "../../fixtures/dockerImages";
 
 export const MOCK_IMAGE_ID = "sha256:" + "1".repeat(64);
 export const MOCK_PUSHED_DIGEST = "sha256:" + "2".repeat(64);
@@ -22,7 +23,7 @@ class ImageMocks extends RecordingMocks {
 }
 
 export async function setupImageMocks(): Promise<RecordingMocks> {
-    const mocks = new ImageMocks();
+    const mocks = new ImageMocks(DOCKER_IMAGE_INVOKES);
     await pulumi.runtime.setMocks(mocks, "jupyterhub-platform", "unit", false);
     return mocks;
 }

@@ -2,20 +2,23 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { settle, valueOf } from "../../harness";
 import { platformConfig } from "../../fixtures/config";
 import { MOCK_IMAGE_ID, MOCK_PUSHED_DIGEST, setupImageMocks } from "./mocks";
 import { pinnedRef } from "../../../../components/images/builtImage";
-import type { PlatformConfig } from "../../../../config/types";
+import type { HubTopologyConfig } from "../../../../config/types";
 
 const IMAGES_DIR = path.resolve(__dirname, "../../../../images");
 const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 
-async function build(config: PlatformConfig) {
+async function build(config: HubTopologyConfig) {
     const mocks = await setupImageMocks();
     const { PlatformImages } = await import("../../../../components/images/platformImages");
-    const images = new PlatformImages("images", { config, imagesDir: IMAGES_DIR });
+    const { ImageResolver } = await import("../../../../components/images/imageResolver");
+    const resolver = new ImageResolver(new docker.Provider("unit-docker", {}), "engine");
+    const images = new PlatformImages("images", { config, imagesDir: IMAGES_DIR, resolver });
     await settle(mocks);
     return { mocks, images };
 }

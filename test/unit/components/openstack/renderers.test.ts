@@ -49,6 +49,8 @@ const gluster = {
     quotaBytes: 1e9,
     adminMount: "/mnt/homes-admin",
     owner: "1000:100",
+    hubDbDir: ".hub-db",
+    hubDbOwner: "10001:10001",
 };
 
 describe("shell script renderers", () => {
@@ -112,6 +114,10 @@ describe("shell script renderers", () => {
         assert.match(s, /volume create "\$VOLUME" "\$\{layout\[@\]\}" "\$\{bricks\[@\]\}"/);
         assert.match(s, /volume quota "\$VOLUME" enable/);
         assert.match(renderGlusterEnv(gluster), /^PEERS='10.20.0.5 10.20.0.6 10.20.0.7'$/m);
+        // The form script creates the hub database directory with the hub's owner (found on the
+        // real cluster: a root-owned hostPath directory crash-looped the hub).
+        assert.match(renderGlusterEnv(gluster), /^HUB_DB_DIR=\.hub-db$/m);
+        assert.match(renderGlusterEnv(gluster), /^HUB_DB_OWNER=10001:10001$/m);
     });
     it("kube bootstrap pins the version of kube.env and uses the minor's package repository", () => {
         const s = renderKubeBootstrapScript();
@@ -141,6 +147,8 @@ describe("shell script renderers", () => {
                     'case "$1 $2" in',
                     '"subvolume show") [ -f "$3/.stub" ] ;;',
                     '"subvolume create") mkdir "$3" && touch "$3/.stub" ;;',
+                    '"subvolume delete") rm -rf "$4" ;;',
+                    '"qgroup destroy") ;;',
                     '"qgroup limit") [ -f "$4/.stub" ] ;;',
                     "*) exit 1 ;;",
                     "esac",
@@ -170,6 +178,22 @@ describe("shell script renderers", () => {
             });
             assert.strictEqual(overridden.stdout, "ok bob\n", overridden.stderr);
             assert.ok(fs.readFileSync(log, "utf8").includes(`qgroup limit 123 ${dir}/other/bob\n`));
+            // delete: subvolume and its qgroup go; a missing home is already deleted.
+            const homesEnv = { JHP_HOMES_ENV: path.join(dir, "homes.env") };
+            const input = (line: string) =>
+                spawnSync(script, ["--stdin"], {
+                    env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, STUB_LOG: log, ...homesEnv },
+                    input: `${line}\n`,
+                    encoding: "utf8",
+                });
+            const deleted = input("delete alice");
+            assert.strictEqual(deleted.stdout, "deleted alice\n", deleted.stderr);
+            assert.ok(!fs.existsSync(path.join(dir, "homes", "alice")));
+            assert.ok(fs.readFileSync(log, "utf8").includes(`subvolume delete --commit-after ${dir}/homes/alice\n`));
+            assert.strictEqual(input("delete alice").stdout, "deleted alice\n");
+            assert.strictEqual(input("delete ../etc").stdout, "error invalid user name\n");
+            fs.mkdirSync(path.join(dir, "homes", "plain"));
+            assert.strictEqual(input("delete plain").stdout, `error ${dir}/homes/plain exists and is not a subvolume\n`);
             const missing = run(["carol"], { JHP_HOMES_ENV: path.join(dir, "missing.env") });
             assert.strictEqual(missing.status, 1);
             assert.strictEqual(missing.stdout, `error cannot read ${dir}/missing.env\n`);

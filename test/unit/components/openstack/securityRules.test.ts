@@ -3,9 +3,13 @@ import { clusterRules, dockerVmRules, needsPodAddressPairs, rolesOf, type RuleSp
 
 const admin = ["198.51.100.0/24", "192.0.2.10/32"];
 
+/** Rules of a role and protocol that let `port` in; a rule without a port range covers every port. */
 function find(rules: RuleSpec[], role: string, protocol: string, port?: number): RuleSpec[] {
     return rules.filter(
-        (r) => r.role === role && r.protocol === protocol && (port === undefined || (r.portMin! <= port && port <= r.portMax!)),
+        (r) =>
+            r.role === role &&
+            r.protocol === protocol &&
+            (port === undefined || r.portMin === undefined || (r.portMin <= port && port <= (r.portMax ?? r.portMin))),
     );
 }
 
@@ -30,7 +34,13 @@ describe("security group rules", () => {
             const api = find(rules, "controlPlane", "tcp", 6443);
             assert.deepStrictEqual(
                 api.map((r) => r.from),
-                [...admin.map((cidr) => ({ cidr })), { role: "controlPlane" }, { role: "worker" }],
+                [
+                    ...admin.map((cidr) => ({ cidr })),
+                    { role: "controlPlane" },
+                    { role: "worker" },
+                    // Without encapsulation pods reach the API (kubernetes Service) from pod addresses.
+                    ...(mode === "bgp" ? [{ cidr: "192.168.0.0/16" }] : []),
+                ],
             );
             for (const role of ["controlPlane", "worker", "storage"]) {
                 const ssh = find(rules, role, "tcp", 22);
@@ -46,13 +56,27 @@ describe("security group rules", () => {
                 ],
             );
             for (const to of ["controlPlane", "worker"]) {
-                assert.strictEqual(find(rules, to, "tcp", 10250).length, 2, "kubelet from both node roles");
-                assert.strictEqual(find(rules, to, "tcp", 5473).length, 2, "typha");
-                assert.strictEqual(find(rules, to, "tcp", 179).length, mode === "vxlan" ? 0 : 2, "bgp");
-                assert.strictEqual(find(rules, to, "4").length, mode === "ipip" ? 2 : 0, "ip-in-ip");
-                assert.strictEqual(find(rules, to, "udp", 4789).length, mode === "vxlan" ? 2 : 0, "vxlan");
+                // Node-to-node rules (by group); the pod network's ranges are checked below.
+                const fromNodes = (protocol: string, port?: number) => find(rules, to, protocol, port).filter((r) => "role" in r.from);
+                assert.strictEqual(fromNodes("tcp", 10250).length, 2, "kubelet from both node roles");
+                assert.strictEqual(fromNodes("tcp", 5473).length, 2, "typha");
+                assert.strictEqual(fromNodes("tcp", 179).length, mode === "vxlan" ? 0 : 2, "bgp");
+                assert.strictEqual(fromNodes("4").length, mode === "ipip" ? 2 : 0, "ip-in-ip");
+                assert.strictEqual(fromNodes("udp", 4789).length, mode === "vxlan" ? 2 : 0, "vxlan");
                 const podRules = rules.filter((r) => r.role === to && "cidr" in r.from && r.from.cidr === "192.168.0.0/16");
-                assert.strictEqual(podRules.length, mode === "bgp" ? 3 : 0, "pod CIDR rules only without encapsulation");
+                assert.strictEqual(podRules.length, mode === "bgp" ? 4 : 0, "pod CIDR rules only without encapsulation");
+                if (mode === "bgp") {
+                    // Every port but SSH from pods: TCP 1-21 and 23-65535, UDP and ICMP.
+                    assert.deepStrictEqual(
+                        podRules.map((r) => [r.protocol, r.portMin, r.portMax]),
+                        [
+                            ["tcp", 1, 21],
+                            ["tcp", 23, 65535],
+                            ["udp", undefined, undefined],
+                            ["icmp", undefined, undefined],
+                        ],
+                    );
+                }
             }
             const glusterMgmt = find(rules, "storage", "tcp", 24007);
             assert.deepStrictEqual(

@@ -62,6 +62,8 @@ const SECRET_KEYS = [
     "hub.db.url",
     "hub.auth.dummyPassword",
     "hub.auth.ldap.searchPassword",
+    "backup.password",
+    "backup.s3.secretAccessKey",
 ];
 
 export function config(extra: Record<string, string> = {}): KubernetesTopologyConfig {

@@ -36,6 +36,9 @@ interface Recorded {
     retainOnDelete?: boolean;
     ignoreChanges?: string[];
     dependsOn: number;
+    /** Names of the resources it depends on. */
+    dependsOnNames: string[];
+    customTimeouts?: pulumi.CustomTimeouts;
 }
 
 async function deploy(c: KubernetesTopologyConfig, extra: Partial<HubOnKubernetesArgs> = {}) {
@@ -63,6 +66,10 @@ async function deploy(c: KubernetesTopologyConfig, extra: Partial<HubOnKubernete
                         retainOnDelete: a.opts.retainOnDelete,
                         ignoreChanges: a.opts.ignoreChanges,
                         dependsOn: Array.isArray(deps) ? deps.length : deps ? 1 : 0,
+                        dependsOnNames: (Array.isArray(deps) ? deps : deps ? [deps] : []).map((d) =>
+                            String((d as unknown as { __name?: string }).__name),
+                        ),
+                        customTimeouts: (a.opts as pulumi.CustomResourceOptions).customTimeouts,
                     });
                     return undefined;
                 },
@@ -180,6 +187,33 @@ describe("jupyterhub-k8s HubOnKubernetes component", () => {
             assert.ok((seen.get(name)?.dependsOn ?? 0) >= 10, `${name} depends on the foundation`);
         }
         assert.strictEqual(seen.get("jh-configmap-hub-config")?.dependsOn, 0);
+    });
+
+    // Found on a real cluster (npm run e2e:k8s): the hub rolled to a new single-user image at the
+    // same moment as the puller, before the node had the image.
+    it("rolls the hub only after the image puller has the single-user image on every node", async () => {
+        const { seen, mocks } = await deploy(config());
+        assert.ok(seen.get("jh-deployment-hub")?.dependsOnNames.includes("jh-daemonset-continuous-image-puller"));
+        for (const other of ["jh-deployment-proxy", "jh-deployment-user-scheduler", "jh-statefulset-user-placeholder"]) {
+            assert.ok(!seen.get(other)?.dependsOnNames.includes("jh-daemonset-continuous-image-puller"), other);
+        }
+        const ds = mocks.byName("jh-daemonset-continuous-image-puller").inputs as { metadata: { annotations?: Record<string, string> } };
+        assert.strictEqual(ds.metadata.annotations?.["pulumi.com/skipAwait"], undefined, "the puller is awaited");
+        assert.deepStrictEqual(seen.get("jh-daemonset-continuous-image-puller")?.customTimeouts, { create: "20m", update: "20m" });
+    });
+
+    it("without the puller the hub depends on the foundation only", async () => {
+        const { seen } = await deploy(config({ "kubernetes.imagePuller": "false" }));
+        assert.ok(!seen.get("jh-deployment-hub")?.dependsOnNames.some((n) => n.includes("daemonset")));
+    });
+
+    // Found on a real cluster: `pulumi up` after `pulumi destroy` found the retained claim Bound,
+    // while the provider's await waits for Pending on a WaitForFirstConsumer class: 5 minutes, then
+    // a failure, and no hub.
+    it("does not await the hub database claim (retained claims are already Bound)", async () => {
+        const { mocks } = await deploy(config());
+        const pvc = mocks.byName("jh-persistentvolumeclaim-hub-db-dir").inputs as { metadata: { annotations?: Record<string, string> } };
+        assert.strictEqual(pvc.metadata.annotations?.["pulumi.com/skipAwait"], "true");
     });
 
     it("letsencrypt: seeds proxy-tls with a self-signed pair and leaves its data and certbot's state to the renewer", async () => {

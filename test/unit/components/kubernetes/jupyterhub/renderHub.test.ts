@@ -55,11 +55,11 @@ describe("jupyterhub-k8s all objects", () => {
             "Service/hub",
             "Service/proxy-api",
             "Service/proxy-public",
+            "DaemonSet/continuous-image-puller",
             "Deployment/hub",
             "Deployment/proxy",
             "Deployment/user-scheduler",
             "StatefulSet/user-placeholder",
-            "DaemonSet/continuous-image-puller",
             "CronJob/acme-renewer",
         ]);
     });

@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as assert from "assert";
 import { hubDbPvc } from "../../../../../../components/kubernetes/jupyterhub/hub/database";
 import {
@@ -90,9 +92,22 @@ describe("jupyterhub-k8s hub: secrets", () => {
         assert.strictEqual(HUB_SECRET_KEYS.ldapSearchPassword, "ldap-search-password");
     });
 
-    it("keeps the config document in a ConfigMap named hub-config under config.json", () => {
+    it("keeps the config document and the program's hub files in a ConfigMap named hub-config", () => {
         const cm = json(hubConfigMap(ctx(), '{"schemaVersion":1}'));
-        assert.deepStrictEqual(cm.data, { "config.json": '{"schemaVersion":1}' });
+        const hubDir = path.resolve(__dirname, "../../../../../../images/hub");
+        assert.deepStrictEqual(Object.keys(cm.data), [
+            "config.json",
+            "jupyterhub_config.py",
+            "platform_homes.py",
+            "platform_backup.py",
+            "platform_dask.py",
+            "platform_check.py",
+            "login.html",
+            "page.html",
+        ]);
+        assert.strictEqual(cm.data["config.json"], '{"schemaVersion":1}');
+        assert.strictEqual(cm.data["jupyterhub_config.py"], fs.readFileSync(path.join(hubDir, "jupyterhub_config.py"), "utf8"));
+        assert.strictEqual(cm.data["login.html"], fs.readFileSync(path.join(hubDir, "templates/login.html"), "utf8"));
         assert.strictEqual(cm.metadata.name, "hub-config");
     });
 });
@@ -140,7 +155,23 @@ describe("jupyterhub-k8s hub: Deployment and Service", () => {
         const d = json(hubDeployment(ctx(), "abc123"));
         const pod = d.spec.template.spec;
         assert.deepStrictEqual(pod.volumes, [
-            { name: "config", configMap: { name: "hub-config", defaultMode: 0o444 } },
+            {
+                name: "config",
+                configMap: {
+                    name: "hub-config",
+                    defaultMode: 0o444,
+                    items: [
+                        { key: "config.json", path: "config.json" },
+                        { key: "jupyterhub_config.py", path: "jupyterhub_config.py" },
+                        { key: "platform_homes.py", path: "platform_homes.py" },
+                        { key: "platform_backup.py", path: "platform_backup.py" },
+                        { key: "platform_dask.py", path: "platform_dask.py" },
+                        { key: "platform_check.py", path: "platform_check.py" },
+                        { key: "login.html", path: "templates/login.html" },
+                        { key: "page.html", path: "templates/page.html" },
+                    ],
+                },
+            },
             { name: "secret", secret: { secretName: "hub-secret", defaultMode: 0o440 } },
             { name: "db", persistentVolumeClaim: { claimName: "hub-db-dir" } },
         ]);
@@ -163,8 +194,14 @@ describe("jupyterhub-k8s hub: Deployment and Service", () => {
     });
 
     it("upgrades a sqlite database on start; leaves an external one to its operator", () => {
-        assert.deepStrictEqual(hubCommand(ctx()), ["jupyterhub", "--config", "/etc/jupyterhub/jupyterhub_config.py", "--upgrade-db"]);
-        assert.deepStrictEqual(hubCommand(ctx(EXTERNAL_DB)), ["jupyterhub", "--config", "/etc/jupyterhub/jupyterhub_config.py"]);
+        // The program's jupyterhub_config.py from the ConfigMap, not the image's copy.
+        assert.deepStrictEqual(hubCommand(ctx()), [
+            "jupyterhub",
+            "--config",
+            "/etc/jupyterhub/platform/jupyterhub_config.py",
+            "--upgrade-db",
+        ]);
+        assert.deepStrictEqual(hubCommand(ctx(EXTERNAL_DB)), ["jupyterhub", "--config", "/etc/jupyterhub/platform/jupyterhub_config.py"]);
         const pod = json(hubDeployment(ctx(EXTERNAL_DB), "x")).spec.template.spec;
         assert.ok(!pod.volumes.some((v: { name: string }) => v.name === "db"));
         assert.ok(pod.containers[0].env.some((e: { name: string }) => e.name === "PLATFORM_DB_URL_FILE"));

@@ -55,8 +55,9 @@ describe("jupyterhub-k8s continuous image puller", () => {
         assert.strictEqual(pod.automountServiceAccountToken, false);
         assert.strictEqual(pod.containers[0].securityContext.runAsNonRoot, true);
         assert.deepStrictEqual(ds.spec.template.metadata.labels.component, "continuous-image-puller");
-        // `pulumi up` does not wait for a large image to reach every node.
-        assert.deepStrictEqual(ds.metadata.annotations, { "pulumi.com/skipAwait": "true" });
+        // `pulumi up` waits for the images to reach every node (the hub waits for it: see the
+        // component's test); no skipAwait.
+        assert.strictEqual(ds.metadata.annotations, undefined);
     });
 
     it("idles with `sleep` in the single-user image, or with a given pause image", () => {

@@ -4,6 +4,8 @@
  * code in a kernel over its websocket. Every wait is bounded.
  */
 import { spawn, spawnSync } from "child_process";
+import * as http from "http";
+import * as https from "https";
 import * as path from "path";
 import WebSocket from "ws";
 
@@ -55,8 +57,8 @@ export function run(
     });
 }
 
-export function docker(args: string[]): { code: number; out: string } {
-    const r = spawnSync("docker", args, { encoding: "utf8", timeout: 120_000 });
+export function docker(args: string[], input?: string): { code: number; out: string } {
+    const r = spawnSync("docker", args, { encoding: "utf8", timeout: 120_000, input });
     return { code: r.status ?? 1, out: (r.stdout ?? "") + (r.status ? (r.stderr ?? "") : "") };
 }
 
@@ -87,37 +89,68 @@ export class Session {
 
     constructor(readonly base: string) {}
 
+    /**
+     * One request through node:http, not fetch: fetch always sends `Sec-Fetch-Mode: cors`, which
+     * JupyterHub 5 treats as an API call and so never sets the anonymous `_xsrf` cookie on the
+     * login page. The POST then carried only the form field, whose signed token matched the one
+     * the hub recomputes only within the same second: logins failed now and then (seen on the
+     * real cluster right after the hub started). Like a browser, page loads say `navigate`.
+     */
     async request(
         method: string,
         url: string,
         init: { body?: string; headers?: Record<string, string>; token?: string; timeoutMs?: number } = {},
     ): Promise<Response> {
-        const headers: Record<string, string> = { ...init.headers };
+        const target = new URL(url, this.base);
+        const headers: Record<string, string> = { "user-agent": "jupyterhub-platform-e2e", ...init.headers };
         if (this.cookies.size > 0) {
             headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
         }
         if (init.token) {
             headers.authorization = `token ${init.token}`;
+        } else if (method === "GET" && !target.pathname.includes("/api/")) {
+            headers["sec-fetch-mode"] = "navigate";
         }
-        const res = await fetch(new URL(url, this.base), {
-            method,
-            body: init.body,
-            headers,
-            redirect: "manual",
-            signal: AbortSignal.timeout(init.timeoutMs ?? 30_000),
+        if (init.body !== undefined) {
+            headers["content-length"] = String(Buffer.byteLength(init.body));
+        }
+        const timeoutMs = init.timeoutMs ?? 30_000;
+        const res = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+            const req = (target.protocol === "https:" ? https : http).request(
+                target,
+                // A new connection each time (agent: false): a kept-alive socket the proxy or a server has
+                // just closed answers "socket hang up".
+                { method, headers, timeout: timeoutMs, rejectUnauthorized: false, agent: false },
+                (r) => {
+                    const chunks: Buffer[] = [];
+                    r.on("data", (c: Buffer) => chunks.push(c));
+                    r.on("end", () => resolve({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks) }));
+                    r.on("error", reject);
+                },
+            );
+            req.on("timeout", () => req.destroy(new Error(`${method} ${target.href}: no answer within ${timeoutMs} ms`)));
+            req.on("error", reject);
+            req.end(init.body);
         });
-        for (const c of res.headers.getSetCookie()) {
+        const setCookies = res.headers["set-cookie"] ?? [];
+        for (const c of setCookies) {
             const [pair] = c.split(";");
             const eq = pair.indexOf("=");
             const name = pair.slice(0, eq).trim();
             const value = pair.slice(eq + 1).trim();
-            if (/expires=Thu, 01 Jan 1970/i.test(c) || value === '""') {
+            if (/expires=Thu, 01 Jan 1970/i.test(c) || value === '""' || /max-age=0\b/i.test(c)) {
                 this.cookies.delete(name);
             } else {
                 this.cookies.set(name, value);
             }
         }
-        return res;
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+            for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) out.append(k, one);
+        }
+        // A Response cannot carry a body with 204/304; the callers only read status there.
+        const empty = res.status === 204 || res.status === 304 || res.status < 200;
+        return new Response(empty ? null : res.body, { status: res.status < 200 ? 200 : res.status, headers: out });
     }
 
     /** The hub's real login form: GET it, carry the _xsrf field and cookie, POST. */
@@ -180,7 +213,15 @@ export async function hubHealthy(base: string): Promise<boolean> {
  * messaging protocol) and return what it printed on stdout.
  */
 export async function executeInKernel(base: string, user: string, token: string, code: string, timeoutMs = 60_000): Promise<string> {
-    const api = new URL(`/user/${encodeURIComponent(user)}/api/kernels`, base);
+    return executeInKernelAt(new URL(`/user/${encodeURIComponent(user)}/`, base).href, token, code, timeoutMs, user);
+}
+
+/**
+ * The same against any Jupyter server at `serverUrl` (ending in /): a hub user's
+ * `<hub>/user/<name>/` or a standalone JupyterLab's root.
+ */
+export async function executeInKernelAt(serverUrl: string, token: string, code: string, timeoutMs = 60_000, user = "e2e"): Promise<string> {
+    const api = new URL("api/kernels", serverUrl);
     const created = await fetch(api, {
         method: "POST",
         headers: { authorization: `token ${token}`, "content-type": "application/json" },
@@ -190,7 +231,7 @@ export async function executeInKernel(base: string, user: string, token: string,
         throw new Error(`kernel create: HTTP ${created.status} ${await created.text()}`);
     }
     const kernel = (await created.json()) as { id: string };
-    const wsUrl = new URL(`/user/${encodeURIComponent(user)}/api/kernels/${kernel.id}/channels`, base);
+    const wsUrl = new URL(`api/kernels/${kernel.id}/channels`, serverUrl);
     wsUrl.protocol = wsUrl.protocol === "https:" ? "wss:" : "ws:";
     try {
         return await new Promise<string>((resolve, reject) => {
@@ -273,4 +314,48 @@ export function baseImageConfig(): Record<string, string> {
             (e): e is [string, string] => typeof e[1] === "string" && e[1].startsWith("jupyterhub-platform/standin-"),
         ),
     );
+}
+
+/**
+ * The PASS/FAIL lines of one end-to-end run and their count. `report` and `step` are bound, so a
+ * test can destructure them; details are cut and have the run's secrets masked (tail()).
+ */
+export class Checks {
+    passed = 0;
+    failed = 0;
+
+    constructor(
+        private readonly secrets: readonly string[],
+        private readonly detailChars = 600,
+    ) {}
+
+    readonly report = (ok: boolean, name: string, detail = ""): void => {
+        if (ok) this.passed++;
+        else this.failed++;
+        console.log(`${ok ? "PASS" : "FAIL"} ${name}${detail ? ` — ${tail(detail, [...this.secrets], this.detailChars)}` : ""}`);
+    };
+
+    /** Run one check; a thrown error is a FAIL. Returns whether it passed. */
+    readonly step = async (name: string, fn: () => Promise<string | void>): Promise<boolean> => {
+        const started = Date.now();
+        const timed = () => `${name} (${((Date.now() - started) / 1000).toFixed(1)}s)`;
+        try {
+            const detail = await fn();
+            this.report(true, timed(), detail || "");
+            return true;
+        } catch (err) {
+            this.report(false, timed(), err instanceof Error ? err.message : String(err));
+            return false;
+        }
+    };
+
+    /** `N passed, M failed`, counting `extraFailures` outside any check (a setup that threw). */
+    summary(extraFailures = 0): string {
+        return `${this.passed} passed, ${this.failed + extraFailures} failed`;
+    }
+
+    /** Every check passed, and there was at least one. */
+    get ok(): boolean {
+        return this.failed === 0 && this.passed > 0;
+    }
 }
