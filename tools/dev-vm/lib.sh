@@ -21,6 +21,9 @@ JHP_DEV_VM_SUITE="${JHP_DEV_VM_SUITE:-bookworm}"
 JHP_DEV_VM_MIRROR="${JHP_DEV_VM_MIRROR:-http://deb.debian.org/debian}"
 # Filesystem label of the image's root (fstab and the kernel's root= find it by this label).
 JHP_DEV_VM_ROOT_LABEL="${JHP_DEV_VM_ROOT_LABEL:-jhp-root}"
+# Size of the data disks (sparse): images and containers (docker-disk.sh fills it); homes.
+JHP_DEV_VM_DOCKER_DISK_SIZE="${JHP_DEV_VM_DOCKER_DISK_SIZE:-16G}"
+JHP_DEV_VM_HOME_DISK_SIZE="${JHP_DEV_VM_HOME_DISK_SIZE:-2G}"
 # Size of the root filesystem of the image (sparse).
 JHP_DEV_VM_ROOT_SIZE="${JHP_DEV_VM_ROOT_SIZE:-8G}"
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Run the dev VM under QEMU (TCG, no KVM), one at a time, in $JHP_DEV_VM_RUN:
 #
-#   vm.sh disks DOCKER_ID HOME_ID            blank data disks (kept across boots and boot disks)
+#   vm.sh disks DOCKER_ID HOME_ID [DOCKER_BASE]
+#                                            data disks (kept across boots and boot disks): the
+#                                            docker disk a qcow2 overlay of DOCKER_BASE (a raw
+#                                            disk from docker-disk.sh) or blank, the home blank
 #   vm.sh start IMAGE_DIR BOOT USERDATA IID  boot disk `BOOT` (a qcow2 overlay of IMAGE_DIR's
 #                                            image, made on first use), a NoCloud seed with
 #                                            USERDATA and instance-id IID; returns once QEMU runs
@@ -24,9 +27,6 @@ here="$(cd "$(dirname "$0")" && pwd)"
 run="$JHP_DEV_VM_RUN"
 pidfile="$run/qemu.pid"
 monitor="$run/monitor.sock"
-# Size of the data disks (sparse files): images and containers; homes.
-DOCKER_DISK_SIZE="${JHP_DEV_VM_DOCKER_DISK:-16G}"
-HOME_DISK_SIZE="${JHP_DEV_VM_HOME_DISK:-2G}"
 
 qemu_pid() {
     local pid
@@ -41,11 +41,18 @@ qemu_pid() {
 serial_of() { local id=$1; echo "${id:0:20}"; }
 
 cmd_disks() {
-    local docker_id=$1 home_id=$2
+    local docker_id=$1 home_id=$2 docker_base=${3:-}
     mkdir -p "$run"
     printf '%s\n%s\n' "$docker_id" "$home_id" >"$run/volume-ids"
-    [ -f "$run/docker.raw" ] || truncate -s "$DOCKER_DISK_SIZE" "$run/docker.raw"
-    [ -f "$run/home.raw" ] || truncate -s "$HOME_DISK_SIZE" "$run/home.raw"
+    if [ ! -f "$run/docker.qcow2" ]; then
+        if [ -n "$docker_base" ]; then
+            # The cached filled disk stays untouched: the VM writes to the overlay.
+            qemu-img create -q -f qcow2 -F raw -b "$docker_base" "$run/docker.qcow2"
+        else
+            qemu-img create -q -f qcow2 "$run/docker.qcow2" "$JHP_DEV_VM_DOCKER_DISK_SIZE"
+        fi
+    fi
+    [ -f "$run/home.raw" ] || truncate -s "$JHP_DEV_VM_HOME_DISK_SIZE" "$run/home.raw"
 }
 
 # The QEMU command line, in the array qemu_args (`vm.sh argv` prints it for the unit test).
@@ -62,7 +69,7 @@ qemu_argv() {
         -append "root=LABEL=$JHP_DEV_VM_ROOT_LABEL rw console=ttyS0,115200"
         -drive "file=$disk,if=none,id=boot,format=qcow2,cache=unsafe"
         -device "virtio-blk-pci,drive=boot"
-        -drive "file=$run/docker.raw,if=none,id=docker,format=raw,cache=unsafe"
+        -drive "file=$run/docker.qcow2,if=none,id=docker,format=qcow2,cache=unsafe"
         -device "virtio-blk-pci,drive=docker,serial=$(serial_of "$docker_id")"
         -drive "file=$run/home.raw,if=none,id=home,format=raw,cache=unsafe"
         -device "virtio-blk-pci,drive=home,serial=$(serial_of "$home_id")"

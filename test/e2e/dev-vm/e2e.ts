@@ -34,6 +34,9 @@ import {
 
 const STACK = process.env.E2E_STACK ?? "e2e-dev-vm";
 const IMAGE_DIR = required("JHP_DEV_VM_IMAGE");
+// tools/dev-vm/docker-disk.sh: the docker data disk filled on this machine, and the images on it.
+const DOCKER_DISK_DIR = required("JHP_DEV_VM_DOCKER_DISK");
+const DISK_IMAGES = readEnvFile(path.join(DOCKER_DISK_DIR, "images.env"));
 const RUN_DIR = process.env.JHP_DEV_VM_RUN ?? "/tmp/jhp-dev-vm";
 const SSH_PORT = Number(process.env.JHP_DEV_VM_SSH_PORT ?? 18622);
 const HUB_PORT = Number(process.env.JHP_DEV_VM_HUB_PORT ?? 18680);
@@ -58,6 +61,16 @@ let failed = 0;
 const secrets: string[] = [];
 const timings: Record<string, number> = {};
 let agentPid = "";
+
+function readEnvFile(file: string): Record<string, string> {
+    return Object.fromEntries(
+        fs
+            .readFileSync(file, "utf8")
+            .split("\n")
+            .filter((l) => l.includes("="))
+            .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+}
 
 function required(name: string): string {
     const v = process.env[name];
@@ -217,7 +230,7 @@ async function cleanSlate(): Promise<void> {
         // The VM of a previous run is gone: drop its state without touching anything.
         await pulumi(["stack", "rm", "--yes", "--force"], STACK, 60_000);
     }
-    for (const f of ["docker.raw", "home.raw", "volume-ids"]) fs.rmSync(path.join(RUN_DIR, f), { force: true });
+    for (const f of ["docker.qcow2", "home.raw", "volume-ids"]) fs.rmSync(path.join(RUN_DIR, f), { force: true });
     for (const f of fs.existsSync(RUN_DIR) ? fs.readdirSync(RUN_DIR) : []) {
         if (/^(boot-.*\.qcow2|seed-.*|console-\d+\.log|console\.log)$/.test(f))
             fs.rmSync(path.join(RUN_DIR, f), { recursive: true, force: true });
@@ -244,7 +257,12 @@ async function createStack(publicKey: string): Promise<void> {
         "singleuser.startTimeout": "900",
         "singleuser.sharedVolumes": JSON.stringify([`${SOFTWARE_VOLUME}:/opt/software`]),
         "data.retainOnDestroy": "true",
-        ...baseImageConfig(),
+        // Prebuilt on this machine into the VM's docker disk (docker-disk.sh): building them on the
+        // VM under TCG would dominate the run. The proxy is still built on the VM, from the hub's
+        // stand-in base that the disk also holds.
+        "images.hub.image": DISK_IMAGES.HUB_IMAGE,
+        "singleuser.image": DISK_IMAGES.SINGLEUSER_IMAGE,
+        ...Object.fromEntries(Object.entries(baseImageConfig()).filter(([k]) => k === "images.hub.baseImage")),
     });
 }
 
@@ -324,7 +342,7 @@ async function scenario(): Promise<void> {
     const booted = await step(
         "the VM boots the rendered user-data (NoCloud seed) and answers SSH with the console's host key",
         async () => {
-            await vm(["disks", VOLUMES.docker, VOLUMES.home]);
+            await vm(["disks", VOLUMES.docker, VOLUMES.home, path.join(DOCKER_DISK_DIR, "docker.raw")]);
             const seconds = await boot("1", "jhp-dev-vm-1");
             return `SSH after ${seconds.toFixed(0)}s`;
         },
@@ -345,23 +363,16 @@ async function scenario(): Promise<void> {
         return out.replace(/\n/g, " | ");
     });
 
-    const loaded = await step("the base images are loaded into the VM's engine (docker save | ssh docker load)", async () => {
-        const refs = Object.values(baseImageConfig());
-        if (refs.length === 0) return "upstream base images: the VM pulls them";
-        const r = await run(
-            "bash",
-            ["-c", `set -o pipefail; docker save ${refs.join(" ")} | ssh ${SSH_ARGS.map((a) => `'${a}'`).join(" ")} docker load`],
-            {
-                timeoutMs: 30 * 60_000,
-            },
-        );
-        if (r.code !== 0) throw new Error(`docker load: ${tail(r.stdout + r.stderr)}`);
+    const loaded = await step("the VM's engine has the images of the docker disk prepared on this machine", async () => {
+        const refs = [DISK_IMAGES.HUB_IMAGE, DISK_IMAGES.SINGLEUSER_IMAGE, DISK_IMAGES.PROXY_BASE_IMAGE];
+        const out = await onVm(`docker image inspect -f '{{.Id}}' ${refs.join(" ")}`);
+        if (out.trim().split("\n").length !== refs.length) throw new Error(out);
         return refs.join(", ");
     });
     if (!loaded) return;
 
     let password = "";
-    const deployed = await step("pulumi up (deploy.stage all) builds the images on the VM and runs the hub over ssh://", async () => {
+    const deployed = await step("pulumi up (deploy.stage all) builds the proxy image on the VM and runs the hub over ssh://", async () => {
         await setConfig({ "deploy.stage": "all" });
         await up(90 * 60_000);
         const outs = await stackOutputs(STACK, true);
@@ -490,7 +501,7 @@ async function cleanup(): Promise<void> {
             // already gone
         }
     }
-    for (const f of ["docker.raw", "home.raw"]) fs.rmSync(path.join(RUN_DIR, f), { force: true });
+    for (const f of ["docker.qcow2", "home.raw"]) fs.rmSync(path.join(RUN_DIR, f), { force: true });
     for (const f of fs.existsSync(RUN_DIR) ? fs.readdirSync(RUN_DIR) : []) {
         if (/^boot-.*\.qcow2$/.test(f)) fs.rmSync(path.join(RUN_DIR, f), { force: true });
     }

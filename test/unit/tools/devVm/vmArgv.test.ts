@@ -4,6 +4,9 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
+import { renderDockerVmUserData } from "../../../../components/openstack/dockerVmCloudInit";
+import { PATHS } from "../../../../components/openstack/scripts";
 
 const VM = path.resolve(__dirname, "../../../../tools/dev-vm/vm.sh");
 const DOCKER_ID = "282c4f38-f755-4a23-8dcd-c277eb513056";
@@ -40,6 +43,13 @@ describe("tools/dev-vm/vm.sh QEMU arguments", () => {
         assert.ok(disks[2].endsWith(`,serial=${HOME_ID.slice(0, 20)}`), disks[2]);
     });
 
+    it("boots the docker disk as a qcow2 overlay in the run folder, so the cached filled disk is never written", () => {
+        // tools/dev-vm/docker-disk.sh fills one raw disk per set of images; every run writes to its
+        // own overlay (`vm.sh disks ... DOCKER_BASE`), and a reboot or a new boot disk keeps it.
+        const docker = valuesOf(argv(), "-drive").find((d) => d.includes("id=docker"));
+        assert.strictEqual(docker, "file=/run/docker.qcow2,if=none,id=docker,format=qcow2,cache=unsafe");
+    });
+
     it("finds the root filesystem by its label, not by the disk's position", () => {
         const [append] = valuesOf(argv(), "-append");
         assert.match(append, /(^| )root=LABEL=jhp-root( |$)/);
@@ -68,5 +78,37 @@ describe("tools/dev-vm/build-image.sh", () => {
 
     it("keeps the guest from regenerating an initramfs QEMU never reads (direct kernel boot)", () => {
         assert.match(script, /update_initramfs=no/);
+    });
+});
+
+describe("tools/dev-vm/docker-disk.sh", () => {
+    const script = fs.readFileSync(path.resolve(__dirname, "../../../../tools/dev-vm/docker-disk.sh"), "utf8");
+
+    it("makes the filesystem and label the user-data's volume preparation makes, so the VM keeps it", () => {
+        // jhp-prepare-volume keeps a device that already holds the expected filesystem; a
+        // different one is refused and the VM would come up without /var/lib/docker.
+        const userData = renderDockerVmUserData({
+            dockerVolumeId: "282c4f38-f755-4a23-8dcd-c277eb513056",
+            homeVolumeId: "9bace506-03c2-43fc-a1a0-d4338a118b5c",
+            homeQuotaBytes: 1 << 30,
+            tls: { mode: "none" },
+        });
+        const runcmd = (YAML.parse(userData) as { runcmd: string[][] }).runcmd;
+        const [, , fstype, , label] = runcmd.find((c) => c[0] === PATHS.prepareVolume && c[3] === "/var/lib/docker") ?? [];
+        assert.ok(fstype, userData);
+        assert.match(script, new RegExp(`^mkfs\\.${fstype} -q -L ${label} "\\$out\\.tmp/docker\\.raw"$`, "m"));
+    });
+
+    it("never runs the private dockerd on the shared engine's socket, data root or bridge", () => {
+        const dockerd = /^dockerd (.*(?:\\\n.*)*?) \\?\n?\s*>"\$work\/dockerd\.log"/m.exec(script)?.[1] ?? "";
+        for (const flag of ['--data-root "$mnt"', '--exec-root "$work/exec"', '-H "unix://$sock"', "--bridge=none", "--iptables=false"]) {
+            assert.ok(dockerd.includes(flag), `${flag} in: ${dockerd}`);
+        }
+        const code = script.split("\n").filter((l) => !/^\s*#/.test(l));
+        assert.deepStrictEqual(
+            code.filter((l) => /\/var\/run\/docker\.sock|\/var\/lib\/docker/.test(l)),
+            [],
+        );
+        assert.match(script, /^private=\(docker -H "unix:\/\/\$sock"\)$/m);
     });
 });
