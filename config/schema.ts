@@ -84,6 +84,11 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
         "Address the proxy publishes on for Docker topologies; empty means 127.0.0.1 for `local` (which allows loopback only) and 0.0.0.0 for `docker-vm`.",
     ),
     i("hub.port", 8000, "Port the proxy publishes on for Docker topologies when TLS is off."),
+    i(
+        "hub.startTimeout",
+        180,
+        "Seconds `pulumi up` waits for the hub container's health check (local, docker-vm); raise it for a slow VM (a first start under emulation takes minutes).",
+    ),
     e(
         "hub.tls.mode",
         TLS_MODES,

@@ -144,6 +144,8 @@ export interface HubConfig {
     cull: CullConfig;
     concurrentSpawnLimit: number;
     activeServerLimit: number;
+    /** Docker topologies: seconds `pulumi up` waits for the hub container's health check. */
+    startTimeoutSeconds: number;
     pageTitle: string;
     /** Absolute path of a logo file on the machine running Pulumi, baked into the hub image. */
     logoPath?: string;

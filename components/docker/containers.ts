@@ -39,9 +39,6 @@ import {
     type ProxyTls,
 } from "./render";
 
-/** Seconds `pulumi up` waits for the hub's health check before failing. */
-export const HUB_WAIT_SECONDS = 180;
-
 /** Where the engine's Docker socket is mounted in the hub (DockerSpawner's default). */
 const HUB_DOCKER_SOCKET = "/var/run/docker.sock";
 
@@ -275,11 +272,13 @@ export function hubContainerSpec(config: DockerTopologyConfig, p: HubContainerIn
             ],
             interval: "3s",
             timeout: "5s",
-            startPeriod: "5s",
+            // Failed checks while the hub starts do not count (a slow VM takes minutes), so the
+            // container is not marked unhealthy before `pulumi up` stops waiting for it.
+            startPeriod: `${config.hub.startTimeoutSeconds}s`,
             retries: 40,
         },
-        // `pulumi up` returns once the hub answers its health check.
+        // `pulumi up` returns once the hub answers its health check (hub.startTimeout).
         wait: true,
-        waitTimeout: HUB_WAIT_SECONDS,
+        waitTimeout: config.hub.startTimeoutSeconds,
     };
 }

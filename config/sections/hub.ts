@@ -50,10 +50,23 @@ export function readHub(r: ConfigReader, topology: Topology, projectDir: string)
         },
         concurrentSpawnLimit: r.int("hub.concurrentSpawnLimit", 0, 100000, "0 (unlimited) or a positive integer"),
         activeServerLimit: r.int("hub.activeServerLimit", 0, 1000000, "0 (unlimited) or a positive integer"),
+        startTimeoutSeconds: readStartTimeout(r, topology),
         pageTitle: readTitle(r),
         logoPath: readLogo(r, projectDir),
         ...readServices(r),
     };
+}
+
+/**
+ * hub.startTimeout: how long `pulumi up` waits for the hub container to answer its health check
+ * (Docker topologies). A Kubernetes Deployment has its own rollout; there the key has no effect.
+ */
+function readStartTimeout(r: ConfigReader, topology: Topology): number {
+    const seconds = r.int("hub.startTimeout", 10, 3600, "a number of seconds from 10 to 3600");
+    if (topology === "kubernetes" && r.isSet("hub.startTimeout")) {
+        r.need("hub.startTimeout", "has no effect with topology kubernetes (the hub Deployment's rollout has its own wait); remove it");
+    }
+    return seconds;
 }
 
 function readDomain(r: ConfigReader): string | undefined {

@@ -109,6 +109,20 @@ const CASES: Case[] = [
         key: "hub.port",
         says: /got 70000; allowed: an integer from 1 to 65535/,
     },
+    {
+        name: "hub start timeout below 10 s",
+        base: LOCAL,
+        set: { "hub.startTimeout": "5" },
+        key: "hub.startTimeout",
+        says: /got 5; allowed: a number of seconds from 10 to 3600/,
+    },
+    {
+        name: "hub start timeout on kubernetes",
+        base: KUBERNETES,
+        set: { "hub.startTimeout": "600" },
+        key: "hub.startTimeout",
+        says: /has no effect with topology kubernetes/,
+    },
     // quantities
     {
         name: "memory 2GB",

@@ -66,6 +66,17 @@ describe("DockerHub component", () => {
         assert.strictEqual(nets[0].name, "jupyterhub-e2e-net");
     });
 
+    it("waits hub.startTimeout for the hub's health check, not counting failed checks while it starts", async () => {
+        // The first up on a VM under emulation failed at the old fixed 180 s; the hub was healthy a minute later.
+        const { mocks } = await deploy(localConfig({ "hub.startTimeout": "900" }));
+        const hub = mocks.byName("hub-hub").inputs;
+        assert.strictEqual(hub.wait, true);
+        assert.strictEqual(hub.waitTimeout, 900);
+        assert.strictEqual((hub.healthcheck as { startPeriod: string }).startPeriod, "900s");
+        const { mocks: defaults } = await deploy(localConfig());
+        assert.strictEqual(defaults.byName("hub-hub").inputs.waitTimeout, 180);
+    });
+
     it("uploads the hub document, with the single-user image pinned and no secret in it", async () => {
         const { mocks } = await deploy(
             localConfig({ "hub.auth.dummyPassword": "s3cret-dummy" }, { secretKeys: ["hub.auth.dummyPassword"] }),
