@@ -50,6 +50,7 @@ const PREFIX = `jupyterhub-${STACK}`;
 const USER_CONTAINER = `${PREFIX}-user-${ESCAPED}`;
 const SOFTWARE_VOLUME = `${PREFIX}-software`;
 const QUOTA_MIB = 64;
+const HUB_START_TIMEOUT_SECONDS = 900;
 const DEADLINE_MINUTES = Number(process.env.E2E_DEADLINE_MINUTES ?? 150);
 const KNOWN_HOSTS = path.join(os.homedir(), ".ssh", "known_hosts");
 const HOST_PATTERN = `[127.0.0.1]:${SSH_PORT}`;
@@ -193,9 +194,17 @@ async function cloudInitDone(): Promise<string> {
     return `${status.replace(/^\.*\n/, "").split("\n")[0]}; ${final.trim()}; cloud-init stages ${span.toFixed(0)}s; ${boot.trim()}`;
 }
 
+let upCount = 0;
 async function up(timeoutMs: number): Promise<void> {
     const r = await pulumi(["up", "--yes", "--skip-preview"], STACK, timeoutMs);
-    if (r.code !== 0) throw new Error(`pulumi up exited ${r.code}: ${tail(r.stdout + r.stderr, secrets, 2500)}`);
+    // The whole output in the run folder; the failure names the engine's error lines (the tail
+    // alone is the outputs' diff, which hid the cause of the first failed up on a VM).
+    const log = path.join(RUN_DIR, `pulumi-up-${++upCount}.log`);
+    fs.writeFileSync(log, r.stdout + r.stderr);
+    if (r.code !== 0) {
+        const errors = (r.stdout + r.stderr).split("\n").filter((l) => /error:|failed|timeout/i.test(l));
+        throw new Error(`pulumi up exited ${r.code} (${log}): ${tail(errors.join("\n") || r.stdout + r.stderr, secrets, 2500)}`);
+    }
 }
 
 async function setConfig(values: Record<string, string>): Promise<void> {
@@ -373,7 +382,10 @@ async function scenario(): Promise<void> {
 
     let password = "";
     const deployed = await step("pulumi up (deploy.stage all) builds the proxy image on the VM and runs the hub over ssh://", async () => {
-        await setConfig({ "deploy.stage": "all" });
+        // The hub's first start under TCG (Python imports, database, its config check) takes
+        // minutes: the default wait (180 s) ended the first up on a VM while the hub was still
+        // starting; it became healthy a minute later.
+        await setConfig({ "deploy.stage": "all", "hub.startTimeout": String(HUB_START_TIMEOUT_SECONDS) });
         await up(90 * 60_000);
         const outs = await stackOutputs(STACK, true);
         password = String(outs.loginPassword ?? "");
