@@ -300,7 +300,10 @@ c.Spawner.environment = environment
 c.Spawner.default_url = su["defaultUrl"]
 c.Spawner.cmd = list(su.get("cmd") or ["jupyterhub-singleuser"])
 c.Spawner.start_timeout = su["startTimeoutSeconds"]
-c.Spawner.http_timeout = min(su["startTimeoutSeconds"], 120)
+# The server's first answer after its container starts counts against the same budget: under
+# emulation (the dev VM booted by QEMU without KVM) a server took over 120 s to answer, and a
+# cap of 120 s failed spawns that singleuser.startTimeout allowed.
+c.Spawner.http_timeout = su["startTimeoutSeconds"]
 c.Spawner.mem_limit = su["memLimitBytes"]
 c.Spawner.cpu_limit = su["cpuLimit"]
 if su.get("memGuaranteeBytes"):

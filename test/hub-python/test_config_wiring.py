@@ -103,3 +103,13 @@ def test_kubernetes_hub_refuses_to_start_without_the_token(monkeypatch, tmp_path
     monkeypatch.delenv("PLATFORM_HOMES_TOKEN_FILE", raising=False)
     with pytest.raises(SystemExit, match="PLATFORM_HOMES_TOKEN_FILE"):
         load_hub_config(monkeypatch, tmp_path, doc)
+
+
+def test_server_answer_wait_follows_singleuser_start_timeout(monkeypatch, tmp_path, helpers_dir):
+    # e2e:dev-vm: a server under emulation answered after more than 120 s; a fixed 120 s cap on
+    # http_timeout failed the spawn although singleuser.startTimeout allowed 900 s.
+    doc = json.loads((helpers_dir / "doc-docker-vm.json").read_text())
+    doc["singleuser"]["startTimeoutSeconds"] = 900
+    config = load_hub_config(monkeypatch, tmp_path, doc)
+    assert config.Spawner.start_timeout == 900
+    assert config.Spawner.http_timeout == 900
