@@ -10,6 +10,7 @@ import {
     hubHealthy,
     pulumi,
     run,
+    sleep,
     stackOutputs,
     tail,
     waitFor,
@@ -126,26 +127,39 @@ interface HubUserModel {
     servers?: Record<string, { ready: boolean; pending: string | null }>;
 }
 
-/** Ask for the user's server and wait until the hub says it is ready; seconds from request to ready. */
-export async function startServer(u: LoggedInUser, timeoutMs: number): Promise<number> {
+/**
+ * Ask for the user's server and wait until the hub says it is ready; seconds from request to
+ * ready. Polls every `pollMs` (each user polls: 50 users at 2 s are 25 requests a second on the
+ * hub); a server the hub dropped (its start failed) fails at once.
+ */
+export async function startServer(u: LoggedInUser, timeoutMs: number, pollMs = 2000): Promise<number> {
     const t0 = Date.now();
     const res = await u.session.request("POST", `/hub/api/users/${u.name}/server`, { token: u.token, body: "{}" });
     if (res.status !== 201 && res.status !== 202) throw new Error(`start ${u.name}: HTTP ${res.status} ${await res.text()}`);
-    await waitFor(
-        `${u.name}'s server ready`,
-        timeoutMs,
-        async () => {
-            const r = await u.session.request("GET", `/hub/api/users/${u.name}`, { token: u.token });
-            if (r.status !== 200) return undefined;
-            const m = (await r.json()) as HubUserModel;
-            const s = m.servers?.[""];
-            if (!s) throw new Error(`${u.name}'s server is gone (start failed)`);
-            return s.ready ? true : undefined;
-        },
-        1000,
-    );
-    return (Date.now() - t0) / 1000;
+    let lastError = "";
+    while (Date.now() - t0 < timeoutMs) {
+        try {
+            const r = await u.session.request("GET", `/hub/api/users/${u.name}`, { token: u.token, timeoutMs: 60_000 });
+            if (r.status === 200) {
+                const s = ((await r.json()) as HubUserModel).servers?.[""];
+                if (!s)
+                    throw new StartFailed(
+                        `${u.name}'s server is gone after ${((Date.now() - t0) / 1000).toFixed(0)}s (its start failed; see the hub's log)`,
+                    );
+                if (s.ready) return (Date.now() - t0) / 1000;
+            } else {
+                lastError = `HTTP ${r.status}`;
+            }
+        } catch (err) {
+            if (err instanceof StartFailed) throw err;
+            lastError = String(err);
+        }
+        await sleep(pollMs);
+    }
+    throw new Error(`${u.name}'s server not ready within ${timeoutMs / 1000}s${lastError ? ` (last error: ${lastError})` : ""}`);
 }
+
+class StartFailed extends Error {}
 
 /** The user's server answers through the proxy (its own API, with the user's token). */
 export async function serverAnswers(base: string, u: Pick<LoggedInUser, "name" | "token">, timeoutMs = 5000): Promise<boolean> {

@@ -84,7 +84,19 @@ export class Workload {
                     await k.connect(10_000);
                     this.record({ t, user: u.name, kind: "reconnect", ok: true, ms: Date.now() - t });
                 } catch (err) {
-                    this.record({ t, user: u.name, kind: "reconnect", ok: false, ms: Date.now() - t, error: String(err) });
+                    // The kernel may be gone with its server (an engine restart): open a new one.
+                    const reopened = await k.open(10_000).then(
+                        () => true,
+                        () => false,
+                    );
+                    this.record({
+                        t,
+                        user: u.name,
+                        kind: "reconnect",
+                        ok: reopened,
+                        ms: Date.now() - t,
+                        error: reopened ? undefined : String(err),
+                    });
                 }
             }
             if (k.connected) {
