@@ -338,7 +338,10 @@ def user_host_config(mem_limit_bytes):
 
 if spawner == "docker":
     d = doc["docker"]
-    c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
+    # DockerSpawner that gives the hub its container's address after an engine restart.
+    import platform_proxy  # noqa: E402 -- next to this file, see above
+
+    c.JupyterHub.spawner_class = platform_proxy.RoutedDockerSpawner
     c.DockerSpawner.image = su["image"]
     # Images are referenced by digest / image ID and exist on the engine already; a registry
     # digest is still pulled when missing.

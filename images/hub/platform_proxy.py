@@ -18,7 +18,14 @@ import time
 from jupyterhub.proxy import ConfigurableHTTPProxy
 from traitlets import Unicode
 
+try:
+    from dockerspawner import DockerSpawner
+except ImportError:  # a Kubernetes hub image need not have it; only Docker topologies use the class
+    DockerSpawner = object
+
 RECONNECT_SECONDS = 2
+# How long, after the hub starts, it waits for its checks of running servers to finish.
+STARTUP_CHECKS_WAIT_SECONDS = 600
 # How long a resync waits for a freshly started proxy's API to answer.
 PROXY_API_WAIT_SECONDS = 60
 
@@ -34,7 +41,27 @@ class DockerWatchedProxy(ConfigurableHTTPProxy):
         # The hub calls this once at startup, with its event loop running: start watching then.
         if self.container and self._watch_thread is None:
             self._start_watch(asyncio.get_running_loop())
+            asyncio.ensure_future(self.after_startup_checks())
         return await super().check_routes(user_dict, service_dict, routes)
+
+    async def after_startup_checks(self):
+        """Re-add routes once the hub has checked every server it found running at start.
+
+        A hub that needs more than init_spawners_timeout (10 s) to poll its servers (a busy engine
+        just after its restart) starts with those checks in the background; its startup route check
+        then skips every server still being checked, and JupyterHub adds no route when such a check
+        ends ("still running"). Without this, those servers stay unreachable until the sweep.
+        """
+        deadline = time.monotonic() + STARTUP_CHECKS_WAIT_SECONDS
+        waited = False
+        while time.monotonic() < deadline:
+            pending = [s for u in list(self.app.users.values()) for s in list(u.spawners.values()) if s._check_pending]
+            if not pending:
+                break
+            waited = True
+            await asyncio.sleep(0.5)
+        if waited:
+            await self.resync("the hub's start-up checks of running servers finished")
 
     def _start_watch(self, loop):
         self._watch_thread = threading.Thread(target=self._watch, args=(loop,), name="platform-proxy-watch", daemon=True)
@@ -62,7 +89,8 @@ class DockerWatchedProxy(ConfigurableHTTPProxy):
             time.sleep(RECONNECT_SECONDS)
 
     def _schedule(self, loop, why):
-        asyncio.run_coroutine_threadsafe(self.resync(why), loop)
+        if not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(self.resync(why), loop)
 
     async def resync(self, why):
         """Wait (bounded) for the proxy's API, then add every missing route."""
@@ -79,3 +107,18 @@ class DockerWatchedProxy(ConfigurableHTTPProxy):
         started = time.monotonic()
         await self.check_routes(self.app.users, self.app._service_map)
         self.log.info("platform proxy watch: %s; routes checked in %.2fs", why, time.monotonic() - started)
+
+
+class RoutedDockerSpawner(DockerSpawner):
+    """DockerSpawner that reports its container's current address when the hub asks (get_url).
+
+    A restart of the Docker engine restarts the user containers (restart policy) with addresses
+    handed out anew, so the address in the hub's database may now be another user's container.
+    The hub asks every server it finds running at start for its URL and, when it differs,
+    updates the database and the route; DockerSpawner keeps the base class's answer (the stored
+    URL), under which the hub found servers "not running" and stopped them.
+    """
+
+    async def get_url(self):
+        ip, port = await self.get_ip_and_port()
+        return f"{self.server.proto}://{ip}:{port}{self.server.base_url}"

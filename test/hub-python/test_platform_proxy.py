@@ -21,6 +21,7 @@ def test_config_selects_the_watched_proxy_with_the_proxy_container(monkeypatch, 
     config = load_hub_config(monkeypatch, tmp_path, doc, {"PLATFORM_PROXY_CONTAINER": "abc123"})
     assert config.JupyterHub.proxy_class is platform_proxy.DockerWatchedProxy
     assert config.DockerWatchedProxy.container == "abc123"
+    assert config.JupyterHub.spawner_class is platform_proxy.RoutedDockerSpawner
     host = config.DockerSpawner.extra_host_config
     assert (host["restart_policy"], host["auto_remove"]) == ({"Name": "unless-stopped"}, False)
 
@@ -72,3 +73,50 @@ def test_a_start_event_re_adds_every_route_once_the_api_answers():
     assert len(checked) == 2, checked
     assert checked[1] == (App.users, App._service_map)
     assert Probe.api_calls == 3
+
+
+def test_routes_are_re_added_when_the_start_up_checks_end():
+    checked = []
+
+    class Spawner:
+        _check_pending = True
+
+    spawner = Spawner()
+
+    class User:
+        spawners = {"": spawner}
+
+    class App:
+        users = {"alice": User()}
+        _service_map = {}
+
+    class Probe(platform_proxy.DockerWatchedProxy):
+        async def get_all_routes(self):
+            return {}
+
+        async def check_routes(self, user_dict, service_dict, routes=None):
+            checked.append(user_dict)
+
+    async def run():
+        proxy = Probe(container="abc123", app=App())
+        task = asyncio.ensure_future(proxy.after_startup_checks())
+        await asyncio.sleep(1.2)
+        assert checked == []  # still checking: nothing to re-add yet
+        spawner._check_pending = False
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(run())
+    assert checked == [App.users]
+
+
+def test_the_docker_spawner_reports_its_container_s_current_address():
+    from types import SimpleNamespace
+
+    class Probe(platform_proxy.RoutedDockerSpawner):
+        async def get_ip_and_port(self):
+            return "10.213.1.9", 8888
+
+    spawner = Probe.__new__(Probe)
+    spawner.__dict__["_probe_server"] = SimpleNamespace(proto="http", base_url="/user/alice/")
+    Probe.server = property(lambda self: self.__dict__["_probe_server"])
+    assert asyncio.run(spawner.get_url()) == "http://10.213.1.9:8888/user/alice/"
