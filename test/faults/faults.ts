@@ -170,8 +170,23 @@ async function main(): Promise<void> {
         w.start();
         await sleep(2 * INTERVAL * 1000);
 
-        const faults: { name: string; bound: number; inject: () => void }[] = [
-            { name: "proxy crash (SIGKILL of configurable-http-proxy)", bound: BOUNDS.proxy, inject: () => crash(stack.proxyContainer) },
+        const faults: { name: string; bound: number; inject: () => void; after?: () => Promise<void> }[] = [
+            {
+                name: "proxy crash (SIGKILL of configurable-http-proxy)",
+                bound: BOUNDS.proxy,
+                inject: () => crash(stack.proxyContainer),
+                // The routes came back through the hub's watch of the proxy container, not the sweep.
+                after: () =>
+                    step("proxy crash: the hub re-added the routes on the proxy container's start", async () => {
+                        const log = docker(["logs", "--since", "5m", stack.hubContainer]).out;
+                        const line = log
+                            .split("\n")
+                            .find((l) => /platform proxy watch: proxy container \w+ started; routes checked/.test(l));
+                        if (!line)
+                            throw new Error("no 'platform proxy watch: proxy container … started; routes checked' line in the hub's log");
+                        return line.replace(/^.*platform proxy watch: /, "");
+                    }).then(() => undefined),
+            },
             { name: "hub crash (SIGKILL of the hub)", bound: BOUNDS.hub, inject: () => crash(stack.hubContainer) },
             { name: "Docker engine restart (the private dockerd)", bound: BOUNDS.engine, inject: () => dockerd("restart") },
         ];
@@ -203,6 +218,7 @@ async function main(): Promise<void> {
                 if (recovered > f.bound) throw new Error(`recovered after ${recovered.toFixed(1)}s, over the bound of ${f.bound}s`);
                 return `recovered in ${recovered.toFixed(1)}s`;
             });
+            await f.after?.();
             await step(`${f.name}: every user's file is still in its home`, async () => {
                 const bad: string[] = [];
                 for (const c of userContainers(stack)) {
