@@ -14,7 +14,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR, docker, sleep } from "../../test/e2e/common/lib";
-import { CgroupSampler, MiB, cgroupRss, containerCgroup, hostMemoryUsed, hubStalls, loadAverage, quantile } from "./metrics";
+import {
+    CgroupSampler,
+    MiB,
+    cgroupRss,
+    containerCgroup,
+    containerLog,
+    hostMemoryUsed,
+    loadAverage,
+    parseStalls,
+    quantile,
+} from "./metrics";
 import { createStack, destroyStack, loginUser, startServer, uniqueStackName, type LocalStack, type LoggedInUser } from "./stack";
 import { Workload } from "./workload";
 
@@ -162,7 +172,11 @@ async function main(): Promise<number> {
         hub.stop();
         proxy.stop();
         await work.closeKernels();
-        const stalls = hubStalls(stack.hubContainer, since);
+        const hubLog = containerLog(stack.hubContainer, since);
+        const stalls = parseStalls(hubLog);
+        // The hub's own error lines (a failed spawn says why only there; the stack is destroyed next).
+        const hubErrors = hubLog.split("\n").filter((l) => /^\[E /.test(l));
+        for (const l of hubErrors.slice(0, 10)) errors.push(`hub log: ${l.slice(0, 400)}`);
 
         const execs = work.outcomes.filter((o) => o.kind === "execute");
         const reqs = work.outcomes.filter((o) => o.kind === "request");

@@ -2,6 +2,7 @@
  * Resource figures of containers read from their cgroup (v1, cgroupfs driver: this machine), and
  * the figures of a run: quantiles, the hub's event-loop stalls from its own log, host memory.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { docker } from "../../test/e2e/common/lib";
 
@@ -89,18 +90,22 @@ export class CgroupSampler {
     }
 }
 
+/** Everything the container logged (stdout and stderr, where the hub logs) since `since`. */
+export function containerLog(container: string, since: string): string {
+    const r = spawnSync("docker", ["logs", "--since", since, container], { encoding: "utf8", timeout: 120_000, maxBuffer: 256 * 2 ** 20 });
+    return `${r.stdout ?? ""}${r.stderr ?? ""}`;
+}
+
 /**
- * Event-loop stalls the hub logged since `since` (ISO time): JupyterHub's own event-loop monitor
- * (jupyterhub/metrics.py) logs "Event loop was unresponsive for at least N.NNs!". Returns every
- * stall in seconds and the lines.
+ * Event-loop stalls in a hub log: JupyterHub's own event-loop monitor (jupyterhub/metrics.py)
+ * logs "Event loop was unresponsive for at least N.NNs!". Returns every stall in seconds and
+ * the lines.
  */
-export function hubStalls(container: string, since: string): { stalls: number[]; lines: string[] } {
-    const r = docker(["logs", "--since", since, container]);
-    const text = r.out;
-    const lines = text.split("\n").filter((l) => /unresponsive|event loop/i.test(l));
+export function parseStalls(log: string): { stalls: number[]; lines: string[] } {
+    const lines = log.split("\n").filter((l) => /event loop was unresponsive/i.test(l));
     const stalls = lines
-        .map((l) => /([0-9]+(?:\.[0-9]+)?)\s*s\b/.exec(l.replace(/.*unresponsive/i, ""))?.[1])
-        .filter((x): x is string => !!x)
+        .map((l) => /unresponsive for (?:at least )?([0-9]+(?:\.[0-9]+)?)\s*s/i.exec(l)?.[1])
+        .filter((x): x is string => x !== undefined)
         .map(Number);
     return { stalls, lines };
 }
