@@ -31,6 +31,7 @@ import {
     type LocalStack,
     type LoggedInUser,
 } from "../../bench/load/stack";
+import { containerLog } from "../../bench/load/metrics";
 import { Workload } from "../../bench/load/workload";
 import { provideImages } from "./images";
 
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
                 // The routes came back through the hub's watch of the proxy container, not the sweep.
                 after: () =>
                     step("proxy crash: the hub re-added the routes on the proxy container's start", async () => {
-                        const log = docker(["logs", "--since", "5m", stack.hubContainer]).out;
+                        const log = containerLog(stack.hubContainer, "5m");
                         const line = log
                             .split("\n")
                             .find((l) => /platform proxy watch: proxy container \w+ started; routes checked/.test(l));
