@@ -102,6 +102,14 @@ c.ConfigurableHTTPProxy.auth_token = secret("CONFIGPROXY_AUTH_TOKEN")
 # A replaced or restarted proxy starts with an empty routing table; the hub re-adds every route
 # on each activity sweep, so keep the sweep short.
 c.JupyterHub.last_activity_interval = hub.get("lastActivityInterval", 60)
+# Docker topologies: the hub knows its proxy's container (PLATFORM_PROXY_CONTAINER) and holds the
+# engine's socket, so it re-adds every route the moment that container starts again instead of
+# waiting for the sweep (images/hub/platform_proxy.py).
+if doc["spawner"] == "docker" and os.environ.get("PLATFORM_PROXY_CONTAINER"):
+    import platform_proxy  # noqa: E402 -- next to this file, see above
+
+    c.JupyterHub.proxy_class = platform_proxy.DockerWatchedProxy
+    c.DockerWatchedProxy.container = os.environ["PLATFORM_PROXY_CONTAINER"]
 # Servers outlive the hub process: restarting or replacing the hub must not stop them.
 c.JupyterHub.cleanup_servers = False
 
@@ -313,9 +321,27 @@ profiles = su.get("profiles") or []
 pre_spawn_hooks = []
 
 spawner = doc["spawner"]
+
+
+def user_host_config(mem_limit_bytes):
+    """Docker host config of a user container, on top of DockerSpawner's.
+
+    No swap beyond the memory limit: the limit is what the user gets. Restart policy
+    unless-stopped, so a restart of the Docker engine brings running servers back with the hub
+    (which keeps them: cleanup_servers is off); stopping a server (the hub, the culler) is a
+    `docker stop`, which the policy honours; a server process that exits by itself is restarted.
+    Docker refuses a restart policy on an AutoRemove container, so AutoRemove (which
+    DockerSpawner.remove turns on) is off: DockerSpawner still removes the container when the
+    server stops and before the next start, so containers stay disposable.
+    """
+    return {"memswap_limit": mem_limit_bytes, "restart_policy": {"Name": "unless-stopped"}, "auto_remove": False}
+
 if spawner == "docker":
     d = doc["docker"]
-    c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
+    # DockerSpawner that gives the hub its container's address after an engine restart.
+    import platform_proxy  # noqa: E402 -- next to this file, see above
+
+    c.JupyterHub.spawner_class = platform_proxy.RoutedDockerSpawner
     c.DockerSpawner.image = su["image"]
     # Images are referenced by digest / image ID and exist on the engine already; a registry
     # digest is still pulled when missing.
@@ -338,7 +364,7 @@ if spawner == "docker":
     c.DockerSpawner.read_only_volumes = {v["name"]: v["mountPath"] for v in d.get("sharedVolumes", [])}
     c.DockerSpawner.extra_create_kwargs = {"labels": dict(d.get("labels") or {})}
     # No swap beyond the memory limit: the limit is what the user gets.
-    c.DockerSpawner.extra_host_config = {"memswap_limit": su["memLimitBytes"]}
+    c.DockerSpawner.extra_host_config = user_host_config(su["memLimitBytes"])
     if su.get("postStartCommand"):
         c.DockerSpawner.post_start_cmd = "sh -c " + shlex.quote(su["postStartCommand"])
 
@@ -370,7 +396,7 @@ if spawner == "docker":
                 spawner_.image = p["image"]
             if p.get("memLimitBytes"):
                 spawner_.mem_limit = p["memLimitBytes"]
-                spawner_.extra_host_config = {"memswap_limit": p["memLimitBytes"]}
+                spawner_.extra_host_config = user_host_config(p["memLimitBytes"])
             if p.get("cpuLimit"):
                 spawner_.cpu_limit = p["cpuLimit"]
             if p.get("memGuaranteeBytes"):
