@@ -9,20 +9,33 @@ const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
 /**
- * Memory of the default single-user image and of the hub, measured by `npm run bench` (its
- * capacity rows; the file is named in docs/capacity.md). Resident memory (cgroup usage without page
- * cache) of a server right after it started and of one whose kernel holds a small working set.
+ * Memory of the default single-user image and of what runs beside it, measured by `npm run bench`
+ * (docs/capacity.md names the run): `docker stats` memory (cgroup usage without page cache) of a
+ * server right after it started (p95 of 48) and of one whose kernel works on numpy arrays (max
+ * of 3); the hub's and proxy's growth per running server; one containerd shim per container (PSS).
  */
 export const MEASURED_MEMORY = Object.freeze({
-    idleServerBytes: 120 * MiB,
-    activeServerBytes: 250 * MiB,
-    hubBaseBytes: 200 * MiB,
-    hubPerServerBytes: 1 * MiB,
-    source: "bench/results (the capacity rows of npm run bench)",
+    idleServerBytes: 109.4 * MiB,
+    activeServerBytes: 178.8 * MiB,
+    hubPerServerBytes: 0.18 * MiB,
+    proxyPerServerBytes: 0.11 * MiB,
+    shimPerServerBytes: 2.8 * MiB,
+    /** Hub (110 MiB) and proxy (23 MiB) at rest, rounded up for growth. */
+    hubAndProxyBytes: 0.2 * GiB,
 });
 
-/** Kept free on every node: the OS, the Docker engine or kubelet and container runtime, system pods. */
-export const NODE_RESERVED_BYTES = 1 * GiB;
+/** What one more running server costs beyond its own container: hub, proxy, shim. */
+const PER_SERVER_OVERHEAD_BYTES =
+    MEASURED_MEMORY.hubPerServerBytes + MEASURED_MEMORY.proxyPerServerBytes + MEASURED_MEMORY.shimPerServerBytes;
+
+/**
+ * Kept free on every node: the OS and kernel (1 GiB) and the Docker engine or kubelet with the
+ * container runtime (0.5 GiB; dockerd + containerd measured 0.16 GiB, rounded up for image
+ * pulls), plus a share of RAM for the page cache, without which every file access of a notebook
+ * goes to disk.
+ */
+export const NODE_RESERVED_BYTES = 1.5 * GiB;
+export const PAGE_CACHE_SHARE = 0.1;
 
 export interface CapacityInput {
     topology: Topology;
@@ -47,14 +60,26 @@ function size(bytes: number): string {
     return bytes >= GiB ? `${(bytes / GiB).toFixed(1)}Gi` : `${Math.round(bytes / MiB)}Mi`;
 }
 
-/** Memory one running server takes from its node, for planning: its guarantee, or what it holds idle. */
-export function plannedServerBytes(guaranteeBytes: number | undefined): number {
-    return Math.max(guaranteeBytes ?? 0, MEASURED_MEMORY.idleServerBytes) + MEASURED_MEMORY.hubPerServerBytes;
+/** Memory one running server takes on its node, for planning: its guarantee (what Kubernetes reserves), or what it holds idle. */
+export function plannedServerBytes(guaranteeBytes: number | undefined, topology: Topology = "kubernetes"): number {
+    // DockerSpawner has no memory guarantee: on Docker a server takes what it uses.
+    const reserved = topology === "kubernetes" ? (guaranteeBytes ?? 0) : 0;
+    return Math.max(reserved, MEASURED_MEMORY.idleServerBytes) + PER_SERVER_OVERHEAD_BYTES;
 }
 
-/** Memory left for user servers on `nodes` nodes of `nodeMemoryBytes` each, after the reserve and the hub. */
+/** Memory one server takes while its kernel computes (the measured light workload). */
+export function activeServerBytes(): number {
+    return MEASURED_MEMORY.activeServerBytes + PER_SERVER_OVERHEAD_BYTES;
+}
+
+/** What one node has for servers: its memory less the page-cache share and the reserve. */
+export function nodeServerMemory(nodeMemoryBytes: number): number {
+    return Math.max(0, nodeMemoryBytes * (1 - PAGE_CACHE_SHARE) - NODE_RESERVED_BYTES);
+}
+
+/** Memory left for user servers on `nodes` nodes of `nodeMemoryBytes` each, after the reserves and the hub. */
 export function userServerMemory(nodes: number, nodeMemoryBytes: number): number {
-    return nodes * Math.max(0, nodeMemoryBytes - NODE_RESERVED_BYTES) - MEASURED_MEMORY.hubBaseBytes;
+    return nodes * nodeServerMemory(nodeMemoryBytes) - MEASURED_MEMORY.hubAndProxyBytes;
 }
 
 /** Servers that fit, each taking `perServerBytes`. */
@@ -86,35 +111,42 @@ export function capacityWarnings(c: CapacityInput): string[] {
         }
         return out;
     }
-    const perNode = c.nodeMemoryBytes - NODE_RESERVED_BYTES;
-    const where = `${c.nodes} node${c.nodes === 1 ? "" : "s"} of ${size(c.nodeMemoryBytes)} (capacity.nodeMemory), ${size(NODE_RESERVED_BYTES)} of each kept for the system and ${size(MEASURED_MEMORY.hubBaseBytes)} for the hub`;
-    if (c.guaranteeBytes !== undefined && c.guaranteeBytes > perNode) {
+    const perNode = nodeServerMemory(c.nodeMemoryBytes);
+    const where = `${c.nodes} node${c.nodes === 1 ? "" : "s"} of ${size(c.nodeMemoryBytes)} (capacity.nodeMemory; each keeps ${size(NODE_RESERVED_BYTES)} and ${PAGE_CACHE_SHARE * 100}% for the system and page cache, ${size(MEASURED_MEMORY.hubAndProxyBytes)} go to the hub and proxy)`;
+    if (kube && c.guaranteeBytes !== undefined && c.guaranteeBytes > perNode) {
         out.push(
-            `singleuser.memory.guarantee (${size(c.guaranteeBytes)}) is more than one node has for servers (${size(Math.max(0, perNode))} of ${size(c.nodeMemoryBytes)}): no server can be placed`,
+            `singleuser.memory.guarantee (${size(c.guaranteeBytes)}) is more than one node has for servers (${size(perNode)} of ${size(c.nodeMemoryBytes)}): no server can be placed`,
         );
         return out;
     }
     const available = userServerMemory(c.nodes, c.nodeMemoryBytes);
-    if (c.placeholders > 0 && c.guaranteeBytes !== undefined && c.placeholders * c.guaranteeBytes > available) {
+    const reserved = kube && c.guaranteeBytes !== undefined ? c.placeholders * c.guaranteeBytes : 0;
+    if (reserved > available) {
         out.push(
-            `kubernetes.userPlaceholders (${c.placeholders}) × singleuser.memory.guarantee (${size(c.guaranteeBytes)}) = ${size(c.placeholders * c.guaranteeBytes)}, more than the ${size(Math.max(0, available))} left for servers on ${where}: the placeholders alone fill the nodes`,
+            `kubernetes.userPlaceholders (${c.placeholders}) × singleuser.memory.guarantee (${size(c.guaranteeBytes ?? 0)}) = ${size(reserved)}, more than the ${size(Math.max(0, available))} left for servers on ${where}: the placeholders alone fill the nodes`,
         );
         return out;
     }
     if (c.expectedUsers === 0) {
         return out;
     }
-    const perServer = plannedServerBytes(c.guaranteeBytes);
-    const reserved = kube && c.guaranteeBytes !== undefined ? c.placeholders * c.guaranteeBytes : 0;
+    const perServer = plannedServerBytes(c.guaranteeBytes, c.topology);
     const needed = c.expectedUsers * perServer + reserved;
+    const fit = (per: number): number => Math.max(0, Math.floor((available - reserved) / per));
     if (needed > available) {
-        const fit = Math.max(0, Math.floor((available - reserved) / perServer));
         const basis =
-            c.guaranteeBytes !== undefined
+            kube && c.guaranteeBytes !== undefined
                 ? `singleuser.memory.guarantee ${size(c.guaranteeBytes)}`
-                : `${size(MEASURED_MEMORY.idleServerBytes)} an idle server of the default image holds (measured)`;
+                : `what an idle server of the default image holds, measured`;
         out.push(
-            `capacity.expectedUsers (${c.expectedUsers}) do not fit: ${size(perServer)} each (${basis}, plus the hub's share)${reserved ? ` and ${size(reserved)} for the placeholders` : ""} is ${size(needed)}, more than the ${size(Math.max(0, available))} left for servers on ${where}; about ${fit} fit. ${kube ? "Servers beyond that stay Pending." : "Beyond that the engine's host runs out of memory and the kernel's OOM killer stops processes."} Add nodes or memory, or lower the guarantee`,
+            `capacity.expectedUsers (${c.expectedUsers}) do not fit: ${size(perServer)} each (${basis}, with its share of hub, proxy and runtime)${reserved ? ` and ${size(reserved)} for the placeholders` : ""} is ${size(needed)}, more than the ${size(Math.max(0, available))} left for servers on ${where}; about ${fit(perServer)} fit. ${kube ? "Servers beyond that stay Pending." : "Beyond that the host runs out of memory and the kernel's OOM killer ends kernels."} Add nodes or memory${kube ? ", or lower the guarantee" : ", or lower capacity.expectedUsers"}`,
+        );
+        return out;
+    }
+    const active = activeServerBytes();
+    if (!kube && c.expectedUsers * active > available) {
+        out.push(
+            `capacity.expectedUsers (${c.expectedUsers}) fit while idle but not when they compute at once: ${size(active)} each for a light numpy workload (measured) is ${size(c.expectedUsers * active)}, more than the ${size(Math.max(0, available))} left for servers on ${where}; about ${fit(active)} fit then, and beyond that the kernel's OOM killer ends kernels (docs/capacity.md)`,
         );
     }
     return out;
@@ -124,16 +156,19 @@ export function capacityWarnings(c: CapacityInput): string[] {
 export function renderCapacityTable(): string {
     const sizes = [8, 16, 32, 64].map((g) => g * GiB);
     const columns: [string, number][] = [
-        ["idle servers, no guarantee", plannedServerBytes(undefined)],
-        ["active servers (working set measured)", MEASURED_MEMORY.activeServerBytes + MEASURED_MEMORY.hubPerServerBytes],
-        ["guarantee 512Mi", plannedServerBytes(512 * MiB)],
-        ["guarantee 1Gi", plannedServerBytes(1 * GiB)],
-        ["guarantee 2Gi", plannedServerBytes(2 * GiB)],
+        [`all idle (${size(plannedServerBytes(undefined, "docker-vm"))} each)`, plannedServerBytes(undefined, "docker-vm")],
+        [`all active, light (${size(activeServerBytes())} each)`, activeServerBytes()],
+        ["512Mi each (guarantee or no over-commit)", plannedServerBytes(512 * MiB)],
+        ["1Gi each", plannedServerBytes(1 * GiB)],
+        ["2G each (the default limit)", plannedServerBytes(2e9)],
     ];
     const lines = [
-        `| node memory | ${columns.map(([name]) => name).join(" | ")} |`,
-        `|---|${columns.map(() => "---:").join("|")}|`,
-        ...sizes.map((m) => `| ${size(m)} | ${columns.map(([, per]) => String(serversThatFit(1, m, per))).join(" | ")} |`),
+        `| node memory | for servers | ${columns.map(([name]) => name).join(" | ")} |`,
+        `|---:|---:|${columns.map(() => "---:").join("|")}|`,
+        ...sizes.map(
+            (m) =>
+                `| ${size(m)} | ${size(userServerMemory(1, m))} | ${columns.map(([, per]) => String(serversThatFit(1, m, per))).join(" | ")} |`,
+        ),
     ];
     return lines.join("\n");
 }

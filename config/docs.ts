@@ -41,6 +41,8 @@ runtime:
   name: nodejs
   options:
     packagemanager: npm
+    # Transpile only (tsconfig.pulumi.json: noCheck); \`npm test\` does the type-checking.
+    tsconfig: tsconfig.pulumi.json
 `;
 
 export function renderPulumiYaml(): string {

@@ -19,6 +19,7 @@ export const HUB_SCRIPTS = [
     "platform_dask.py",
     "platform_check.py",
     "platform_proxy.py",
+    "platform_spawn.py",
 ] as const;
 
 export interface HubFile {

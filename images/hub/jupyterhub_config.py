@@ -25,7 +25,7 @@ KubeSpawner (kubernetes); everything else is shared. Per-user homes with a quota
 `docker.homesSocket`; kubernetes: `kubernetes.homesProvisioner`) are provisioned by a
 pre-spawn hook from platform_homes.py, installed next to this file.
 
-This file, platform_homes.py, platform_check.py and templates/ are mounted next to the document
+This file, platform_homes.py, platform_spawn.py, platform_check.py and templates/ are mounted next to the document
 by every deployment (uploads on Docker, the ConfigMap on Kubernetes), so any hub image with
 JupyterHub and the packages the document needs works (images.hub.image); platform_check.py names
 a missing package before anything else happens. The hub image built from images/hub also carries
@@ -128,6 +128,9 @@ c.JupyterHub.upgrade_db = bool(hub.get("dbUrl"))  # non-null only for sqlite
 c.JupyterHub.concurrent_spawn_limit = hub["concurrentSpawnLimit"]
 c.JupyterHub.active_server_limit = hub["activeServerLimit"]
 c.JupyterHub.log_level = hub.get("logLevel", "INFO")
+# Log event-loop stalls from a quarter second (JupyterHub: 1 s), half the platform's 0.5 s target
+# (docs/performance.md), so they show in the log before users feel them; `npm run bench` reads them.
+c.PeriodicMetricsCollector.event_loop_interval_log_threshold = 0.25
 
 # ── pages ────────────────────────────────────────────────────────────────────────────────────
 templates = doc["templates"]
@@ -338,10 +341,10 @@ def user_host_config(mem_limit_bytes):
 
 if spawner == "docker":
     d = doc["docker"]
-    # DockerSpawner that gives the hub its container's address after an engine restart.
-    import platform_proxy  # noqa: E402 -- next to this file, see above
-
-    c.JupyterHub.spawner_class = platform_proxy.RoutedDockerSpawner
+    # DockerSpawner with parallel Docker API calls, a fast readiness wait and the container's
+    # current address after an engine restart (platform_spawn.py); every c.DockerSpawner setting
+    # below applies to it.
+    c.JupyterHub.spawner_class = "platform_spawn.PlatformDockerSpawner"
     c.DockerSpawner.image = su["image"]
     # Images are referenced by digest / image ID and exist on the engine already; a registry
     # digest is still pulled when missing.

@@ -18,11 +18,6 @@ import time
 from jupyterhub.proxy import ConfigurableHTTPProxy
 from traitlets import Unicode
 
-try:
-    from dockerspawner import DockerSpawner
-except ImportError:  # a Kubernetes hub image need not have it; only Docker topologies use the class
-    DockerSpawner = object
-
 RECONNECT_SECONDS = 2
 # How long, after the hub starts, it waits for its checks of running servers to finish.
 STARTUP_CHECKS_WAIT_SECONDS = 600
@@ -108,17 +103,3 @@ class DockerWatchedProxy(ConfigurableHTTPProxy):
         await self.check_routes(self.app.users, self.app._service_map)
         self.log.info("platform proxy watch: %s; routes checked in %.2fs", why, time.monotonic() - started)
 
-
-class RoutedDockerSpawner(DockerSpawner):
-    """DockerSpawner that reports its container's current address when the hub asks (get_url).
-
-    A restart of the Docker engine restarts the user containers (restart policy) with addresses
-    handed out anew, so the address in the hub's database may now be another user's container.
-    The hub asks every server it finds running at start for its URL and, when it differs,
-    updates the database and the route; DockerSpawner keeps the base class's answer (the stored
-    URL), under which the hub found servers "not running" and stopped them.
-    """
-
-    async def get_url(self):
-        ip, port = await self.get_ip_and_port()
-        return f"{self.server.proto}://{ip}:{port}{self.server.base_url}"

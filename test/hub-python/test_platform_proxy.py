@@ -21,7 +21,7 @@ def test_config_selects_the_watched_proxy_with_the_proxy_container(monkeypatch, 
     config = load_hub_config(monkeypatch, tmp_path, doc, {"PLATFORM_PROXY_CONTAINER": "abc123"})
     assert config.JupyterHub.proxy_class is platform_proxy.DockerWatchedProxy
     assert config.DockerWatchedProxy.container == "abc123"
-    assert config.JupyterHub.spawner_class is platform_proxy.RoutedDockerSpawner
+    assert config.JupyterHub.spawner_class == "platform_spawn.PlatformDockerSpawner"
     host = config.DockerSpawner.extra_host_config
     assert (host["restart_policy"], host["auto_remove"]) == ({"Name": "unless-stopped"}, False)
 
@@ -108,15 +108,3 @@ def test_routes_are_re_added_when_the_start_up_checks_end():
     asyncio.run(run())
     assert checked == [App.users]
 
-
-def test_the_docker_spawner_reports_its_container_s_current_address():
-    from types import SimpleNamespace
-
-    class Probe(platform_proxy.RoutedDockerSpawner):
-        async def get_ip_and_port(self):
-            return "10.213.1.9", 8888
-
-    spawner = Probe.__new__(Probe)
-    spawner.__dict__["_probe_server"] = SimpleNamespace(proto="http", base_url="/user/alice/")
-    Probe.server = property(lambda self: self.__dict__["_probe_server"])
-    assert asyncio.run(spawner.get_url()) == "http://10.213.1.9:8888/user/alice/"

@@ -3,7 +3,16 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { capacityWarnings, MEASURED_MEMORY, NODE_RESERVED_BYTES, renderCapacityTable, serversThatFit } from "../../../config/capacity";
+import {
+    activeServerBytes,
+    capacityWarnings,
+    MEASURED_MEMORY,
+    NODE_RESERVED_BYTES,
+    PAGE_CACHE_SHARE,
+    plannedServerBytes,
+    renderCapacityTable,
+    serversThatFit,
+} from "../../../config/capacity";
 import { parseConfig, type ParseResult } from "../../../config/parse";
 import { DEFAULT_SECRETS, EXISTING, KUBECONFIG, KUBERNETES, LOCAL, problemsOf } from "./fixtures";
 
@@ -37,10 +46,10 @@ describe("config: capacity", () => {
     it("warns on local when the expected users' idle servers exceed this machine's memory, with how many fit", () => {
         const [w, ...rest] = warningsOf(parseWith({ ...LOCAL, "capacity.expectedUsers": "200" }, 8 * GiB));
         assert.deepEqual(rest, []);
-        const fit = serversThatFit(1, 8 * GiB, MEASURED_MEMORY.idleServerBytes + MEASURED_MEMORY.hubPerServerBytes);
+        const fit = serversThatFit(1, 8 * GiB, plannedServerBytes(undefined, "local"));
         assert.ok(fit > 0 && fit < 200);
         assert.match(w, /^capacity\.expectedUsers \(200\) do not fit: /);
-        assert.match(w, /8Gi \(capacity\.nodeMemory\)/);
+        assert.match(w, /on 1 node of 8Gi \(capacity\.nodeMemory;/);
         assert.match(w, new RegExp(`about ${fit} fit`));
         assert.match(w, /OOM killer/);
         // The same stack on a machine big enough for them: no warning.
@@ -97,7 +106,7 @@ describe("config: capacity", () => {
         assert.equal(w.length, 1);
         assert.match(
             w[0],
-            /singleuser\.memory\.guarantee \(8Gi\) is more than one node has for servers \(7Gi of 8Gi\): no server can be placed/,
+            /singleuser\.memory\.guarantee \(8Gi\) is more than one node has for servers \(5\.7Gi of 8Gi\): no server can be placed/,
         );
     });
 
@@ -138,9 +147,10 @@ describe("config: capacity", () => {
     });
 
     it("the pure function agrees with the figures it is given", () => {
-        // 4 nodes of 4Gi: 4 × 3Gi minus the hub; 512Mi servers.
-        const perServer = 512 * MiB + MEASURED_MEMORY.hubPerServerBytes;
-        const available = 4 * (4 * GiB - NODE_RESERVED_BYTES) - MEASURED_MEMORY.hubBaseBytes;
+        // 4 nodes of 4Gi, 512Mi guarantees: each node keeps the reserve and the page-cache share.
+        const perServer = plannedServerBytes(512 * MiB);
+        assert.ok(perServer > 512 * MiB && perServer < 520 * MiB);
+        const available = 4 * (4 * GiB * (1 - PAGE_CACHE_SHARE) - NODE_RESERVED_BYTES) - MEASURED_MEMORY.hubAndProxyBytes;
         const fit = Math.floor(available / perServer);
         const input = {
             topology: "kubernetes" as const,
@@ -152,6 +162,16 @@ describe("config: capacity", () => {
         };
         assert.deepEqual(capacityWarnings({ ...input, expectedUsers: fit }), []);
         assert.equal(capacityWarnings({ ...input, expectedUsers: fit + 1 }).length, 1);
+        // Docker has no guarantee: a server is planned at what it holds idle, whatever the key says.
+        assert.equal(plannedServerBytes(512 * MiB, "docker-vm"), plannedServerBytes(undefined, "docker-vm"));
+    });
+
+    it("on Docker, warns separately when the users fit idle but not computing at once", () => {
+        const w = warningsOf(parseWith({ ...LOCAL, "capacity.expectedUsers": "150" }, 24 * GiB));
+        assert.equal(w.length, 1, w.join("\n"));
+        assert.match(w[0], /^capacity\.expectedUsers \(150\) fit while idle but not when they compute at once: .* about \d+ fit then/);
+        assert.equal(serversThatFit(1, 24 * GiB, activeServerBytes()) < 150, true);
+        assert.equal(serversThatFit(1, 24 * GiB, plannedServerBytes(undefined, "local")) >= 150, true);
     });
 
     it("docs/capacity.md holds the table rendered from the same figures (npm run docs:config)", () => {
@@ -159,7 +179,7 @@ describe("config: capacity", () => {
         assert.ok(doc.includes(renderCapacityTable()), "docs/capacity.md is stale: run npm run docs:config");
         const rows = renderCapacityTable().split("\n").slice(2);
         assert.equal(rows.length, 4);
-        const idle = rows.map((r) => Number(r.split("|")[2]));
+        const idle = rows.map((r) => Number(r.split("|")[3]));
         assert.ok(
             idle.every((n, i) => i === 0 || n > idle[i - 1]),
             `more memory fits more servers: ${idle.join(", ")}`,
