@@ -36,11 +36,33 @@ RULE=(FORWARD -s "$POOL" -d "$POOL" -m comment --comment "jhp-faults $RUN_DIR" -
 
 dk() { DOCKER_HOST="unix://$SOCK" timeout 60 docker "$@"; }
 
+# Observed here: while this engine starts and stops, the shared engine's docker0 disappears (moby
+# removes a default bridge interface it does not own at start-up), and every build or container
+# on the shared engine's default network fails after that. Its address is recorded before the
+# first start and the bridge is put back, as the shared engine defines it, after each start/stop.
+DOCKER0_FILE="$RUN_DIR/docker0.cidr"
+record_docker0() {
+    [ -f "$DOCKER0_FILE" ] && return 0
+    mkdir -p "$RUN_DIR"
+    ip -4 -o addr show dev docker0 2>/dev/null | awk '{print $4; exit}' >"$DOCKER0_FILE" || true
+}
+restore_docker0() {
+    local cidr
+    cidr=$(cat "$DOCKER0_FILE" 2>/dev/null || true)
+    [ -n "$cidr" ] || return 0
+    ip link show docker0 >/dev/null 2>&1 && return 0
+    ip link add name docker0 type bridge
+    ip addr add "$cidr" dev docker0
+    ip link set docker0 up
+    echo "faults-dockerd: the shared engine's docker0 ($cidr) had gone; put back"
+}
+
 running_pid() {
     [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && cat "$PIDFILE"
 }
 
 start() {
+    record_docker0
     mkdir -p "$RUN_DIR/data" "$RUN_DIR/exec"
     [ -f "$RUN_DIR/daemon.json" ] || echo '{}' >"$RUN_DIR/daemon.json"
     if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -72,6 +94,7 @@ start() {
     fi
     for _ in $(seq 1 "$WAIT_SECONDS"); do
         if dk info >/dev/null 2>&1; then
+            restore_docker0
             echo "faults-dockerd: private engine answering on unix://$SOCK"
             return 0
         fi
@@ -87,7 +110,10 @@ stop() {
     pid=$(running_pid) || return 0
     kill -TERM "$pid"
     for _ in $(seq 1 "$WAIT_SECONDS"); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        if ! kill -0 "$pid" 2>/dev/null; then
+            restore_docker0
+            return 0
+        fi
         sleep 1
     done
     echo "faults-dockerd: dockerd $pid still running after ${WAIT_SECONDS}s; killing it" >&2
@@ -104,6 +130,7 @@ destroy() {
     fi
     while iptables -C "${RULE[@]}" 2>/dev/null; do iptables -D "${RULE[@]}"; done
     if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link delete "$BRIDGE"; fi
+    restore_docker0
     # Anything the engine left mounted under its roots (it unmounts on a clean stop).
     { grep -F " $RUN_DIR/" /proc/mounts || true; } | awk '{print $2}' | sort -r | while read -r m; do umount -l "$m" || true; done
     rm -rf "$RUN_DIR"
