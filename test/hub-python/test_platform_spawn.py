@@ -52,13 +52,18 @@ class SlowHttpServer:
         await self.server.wait_closed()
 
 
+async def timed_wait(url, timeout):
+    """wait_until_answers(url) and the seconds it took."""
+    t0 = time.perf_counter()
+    ok = await platform_spawn.wait_until_answers(url, timeout=timeout)
+    return ok, time.perf_counter() - t0
+
+
 def test_wait_returns_soon_after_the_server_answers():
     async def main():
         srv = SlowHttpServer(delay=0.6)
         url = await srv.start()
-        t0 = time.perf_counter()
-        ok = await platform_spawn.wait_until_answers(url, timeout=5)
-        elapsed = time.perf_counter() - t0
+        ok, elapsed = await timed_wait(url, 5)
         await srv.stop()
         return ok, elapsed, srv.requests
 
@@ -76,9 +81,7 @@ def test_wait_does_not_count_a_5xx_as_ready():
         url = await srv.start()
         loop = asyncio.get_running_loop()
         loop.call_later(0.5, lambda: setattr(srv, "status", 302))
-        t0 = time.perf_counter()
-        ok = await platform_spawn.wait_until_answers(url, timeout=5)
-        elapsed = time.perf_counter() - t0
+        ok, elapsed = await timed_wait(url, 5)
         await srv.stop()
         return ok, elapsed, srv.requests
 
@@ -90,10 +93,9 @@ def test_wait_gives_up_at_the_timeout_when_nothing_answers():
     async def main():
         srv = SlowHttpServer(delay=30)
         url = await srv.start()
-        t0 = time.perf_counter()
-        ok = await platform_spawn.wait_until_answers(url, timeout=0.7)
+        ok, elapsed = await timed_wait(url, 0.7)
         srv._task.cancel()
-        return ok, time.perf_counter() - t0
+        return ok, elapsed
 
     ok, elapsed = asyncio.run(main())
     assert ok is False
