@@ -41,6 +41,8 @@ runtime:
   name: nodejs
   options:
     packagemanager: npm
+    # Transpile only (tsconfig.pulumi.json: noCheck); \`npm test\` does the type-checking.
+    tsconfig: tsconfig.pulumi.json
 `;
 
 export function renderPulumiYaml(): string {
@@ -73,7 +75,7 @@ const DEPLOYMENTS = [
     "| One JupyterLab for one person, token login | `Pulumi.lab.yaml` | `lab` | `lab.port`, `lab.work` (host directory or volume), `lab.memory.limit`, `lab.cpu.limit`, `lab.image` (by tag or digest) |",
     "| One OpenStack VM with Docker: 2 GB / 1 CPU and a 1 GB home quota per user, culling after 60 min, OAuth login, Let's Encrypt, a shared read-only software volume | `Pulumi.dev.yaml` | `docker-vm` | `openstack.*`, `hub.auth.type` github, `hub.tls.mode` letsencrypt, `singleuser.home.quota` 1G, `singleuser.sharedVolumes` with `image=` |",
     "| Kubernetes on OpenStack VMs: Calico, GlusterFS `claim-<user>` of 500Mi, 128M, 0.5 CPU, culling after 300 s, CAS, a course repository | `Pulumi.prod.yaml` | `kubernetes` | `kubernetes.*`, `hub.auth.type` cas (+ `hub.auth.caBundle` for a private CA), `singleuser.home.size` 500Mi, `singleuser.gitRepository`, `kubernetes.userPlaceholders` |",
-    "| Dask beside the hub | (placeholder: being added in another branch) | | |",
+    "| Dask beside the hub | `Pulumi.local-dask.yaml` | `local` | `dask.enabled`, `dask.workers` 2, `dask.worker.memory` 1G, `dask.worker.cpu` 1, `dask.scheduler.memory` (Dask Gateway on `kubernetes`) |",
     "",
     "Image keys (`singleuser.image`, profile `image=`, `images.hub.image`, `lab.image`, shared-volume `image=`) take a tag or a digest: every `pulumi preview` and `up` resolves a tag to its digest (the Docker engine's image, else the registry; on Kubernetes the registry), deploys the digest and lists it in the stack output `resolvedImages`.",
     "",

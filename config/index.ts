@@ -2,6 +2,7 @@
  * The one place that reads stack config: `loadStackConfig()` validates everything before any
  * resource is created and returns one frozen, typed object.
  */
+import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig } from "./parse";
@@ -41,9 +42,13 @@ export function loadStackConfig(projectDir: string = path.resolve(__dirname, "..
         makeSecret: (_key, value) => pulumi.secret(value),
         projectDir,
         env: process.env,
+        hostMemoryBytes: os.totalmem(),
     });
     if (!result.ok) {
         throw new ConfigValidationError(result.problems);
+    }
+    for (const warning of result.warnings) {
+        void pulumi.log.warn(warning);
     }
     return result.config;
 }

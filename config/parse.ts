@@ -5,7 +5,9 @@
 import { ConfigReader, type RawConfig } from "./reader";
 import { CONFIG_KEYS, KEY_INDEX } from "./schema";
 import { nearestKey } from "./suggest";
+import { capacityWarnings } from "./capacity";
 import { readBackup } from "./sections/backup";
+import { readCapacity } from "./sections/capacity";
 import { readHub } from "./sections/hub";
 import { readImages } from "./sections/images";
 import { readDask } from "./sections/dask";
@@ -25,9 +27,12 @@ export interface ParseOptions {
     projectDir: string;
     /** Process environment, for credentials the providers read themselves (OS_CLOUD, ...). */
     env?: Readonly<Record<string, string | undefined>>;
+    /** Memory of the machine running the program: the node of topology `local` for capacity checks. */
+    hostMemoryBytes?: number;
 }
 
-export type ParseResult = { ok: true; config: PlatformConfig } | { ok: false; problems: string[] };
+/** `warnings`: nothing wrong enough to stop for, but the operator should know (capacity planning). */
+export type ParseResult = { ok: true; config: PlatformConfig; warnings: string[] } | { ok: false; problems: string[] };
 
 export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
     const r = new ConfigReader(raw, opts.project, opts.makeSecret);
@@ -86,6 +91,11 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         // The site's cluster has its own network plugin; Calico is only installed on a cluster built here.
         warnUnusedSection(r, raw, "kubernetes.calico.", "kubernetes with kubernetes.cluster existing");
     }
+    const capacity = readCapacity(r, {
+        topology,
+        ...(cluster === "openstack" && openstack ? { openstackWorkers: openstack.config.nodes.workers } : {}),
+        ...(opts.hostMemoryBytes !== undefined ? { hostMemoryBytes: opts.hostMemoryBytes } : {}),
+    });
     const backup = readBackup(r, topology, openstack?.config);
     if (raw.values["backup.enabled"] !== "true") {
         reportUnusedBackupKeys(r, raw);
@@ -139,7 +149,14 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
         // Unreachable: every problem, including a missing section, was reported above.
         throw new Error(`parseConfig: topology ${topology} without its sections and without a reported problem`);
     }
-    return { ok: true, config: deepFreeze(config) };
+    const warnings = capacityWarnings({
+        topology,
+        ...capacity,
+        placeholders: kubernetes?.config.userPlaceholders ?? 0,
+        ...(singleuser.memGuaranteeBytes !== undefined ? { guaranteeBytes: singleuser.memGuaranteeBytes } : {}),
+        activeServerLimit: hub.activeServerLimit,
+    });
+    return { ok: true, config: deepFreeze(config), warnings };
 }
 
 /**
@@ -149,7 +166,7 @@ export function parseConfig(raw: RawConfig, opts: ParseOptions): ParseResult {
 function parseLab(r: ConfigReader, raw: RawConfig, opts: ParseOptions): ParseResult {
     const lab = readLab(r);
     const images = readImages(r, "lab", lab.image !== undefined ? "lab.image" : undefined);
-    for (const prefix of ["hub.", "singleuser.", "images.hub.", "openstack.", "kubernetes."]) {
+    for (const prefix of ["hub.", "singleuser.", "images.hub.", "openstack.", "kubernetes.", "capacity."]) {
         warnUnusedSection(r, raw, prefix, "lab");
     }
     const stage = r.oneOf<DeployStage>("deploy.stage");
@@ -167,7 +184,7 @@ function parseLab(r: ConfigReader, raw: RawConfig, opts: ParseOptions): ParseRes
         lab,
         images,
     };
-    return { ok: true, config: deepFreeze(config) };
+    return { ok: true, config: deepFreeze(config), warnings: [] };
 }
 
 /** Keys under a misspelt project namespace: name the key the operator meant. */

@@ -434,6 +434,23 @@ export const CONFIG_KEYS: readonly KeySpec[] = Object.freeze([
     b("kubernetes.networkPolicies", true, "Restrict traffic of the hub, proxy and user pods with NetworkPolicies."),
     a("kubernetes.coreNodeSelector", [], "Node labels (`key=value`) for the hub, proxy and scheduler pods."),
     a("kubernetes.userNodeSelector", [], "Node labels (`key=value`) for user pods."),
+
+    // ── capacity planning (warnings only) ─────────────────────────────────────────────────────
+    i(
+        "capacity.expectedUsers",
+        0,
+        "Servers expected to run at the same time. With it, `preview` and `up` warn when they (plus kubernetes.userPlaceholders) do not fit the memory of the nodes that run user servers (docs/capacity.md); 0: no such check.",
+    ),
+    s(
+        "capacity.nodeMemory",
+        "",
+        "Memory of one node that runs user servers (the docker-vm VM, each Kubernetes worker), e.g. 32Gi; empty: this machine's memory on local, otherwise unknown (capacity not checked).",
+    ),
+    i(
+        "capacity.nodes",
+        0,
+        "Nodes that run user servers; 0: from the topology (1 on local and docker-vm, openstack.nodes.workers on a cluster built here). Required for capacity checks on an existing cluster.",
+    ),
 ]);
 
 export const KEY_INDEX: ReadonlyMap<string, KeySpec> = new Map(CONFIG_KEYS.map((k) => [k.key, k]));

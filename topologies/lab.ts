@@ -10,7 +10,7 @@ import { ImageResolver } from "../components/images/imageResolver";
 import { singleuserImageArgs } from "../components/images/platformImages";
 import type { LabConfig } from "../config/types";
 import type { StackOutputs } from "./index";
-import { LOCAL_DOCKER_HOST, localDockerProvider } from "./local";
+import { localDockerHost, localDockerProvider } from "./local";
 
 export function deployLab(config: LabConfig): StackOutputs {
     const provider = localDockerProvider("local-docker", config.images);
@@ -18,7 +18,7 @@ export function deployLab(config: LabConfig): StackOutputs {
     const image = config.lab.image
         ? resolver.resolve(config.lab.image, "lab.image")
         : new BuiltImage("lab-image", singleuserImageArgs(config.images, path.resolve(__dirname, "..", "images")), { provider }).ref;
-    const lab = new JupyterLab("lab", { config, provider, dockerHost: LOCAL_DOCKER_HOST, image });
+    const lab = new JupyterLab("lab", { config, provider, dockerHost: localDockerHost(), image });
     return {
         url: lab.url,
         token: lab.token,

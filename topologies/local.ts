@@ -13,7 +13,28 @@ import { registryAuthAddress } from "../components/images/buildContext";
 import { ImageResolver } from "../components/images/imageResolver";
 import { PlatformImages } from "../components/images/platformImages";
 
-export const LOCAL_DOCKER_SOCKET = "/var/run/docker.sock";
+/** The engine's default socket, used when DOCKER_HOST is unset. */
+export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+
+/**
+ * The socket of this machine's engine: DOCKER_HOST when it names a unix socket (as the docker CLI
+ * reads it; e.g. the fault test's private dockerd, whose restart must not touch the shared
+ * engine), else the default. The local topology mounts that socket into the hub, so it must be a
+ * socket on this machine: another scheme (tcp://, ssh://) is refused, not silently ignored.
+ */
+export function localDockerSocket(env: NodeJS.ProcessEnv = process.env): string {
+    const host = env.DOCKER_HOST?.trim();
+    if (!host) {
+        return DEFAULT_DOCKER_SOCKET;
+    }
+    const m = /^unix:\/\/(\/.+)$/.exec(host);
+    if (!m) {
+        throw new Error(
+            `local topology: DOCKER_HOST=${host} is not a unix socket on this machine (unix:///path); the hub mounts the engine's socket, so unset DOCKER_HOST or name a local socket`,
+        );
+    }
+    return m[1];
+}
 
 /** Group owning the local Docker socket: the non-root hub joins it to drive DockerSpawner. */
 function socketGid(socket: string): number {
@@ -26,13 +47,16 @@ function socketGid(socket: string): number {
     }
 }
 
-export const LOCAL_DOCKER_HOST = `unix://${LOCAL_DOCKER_SOCKET}`;
+/** DOCKER_HOST of this machine's engine (localDockerSocket()). */
+export function localDockerHost(env: NodeJS.ProcessEnv = process.env): string {
+    return `unix://${localDockerSocket(env)}`;
+}
 
 /** The Docker engine on this machine (local and lab topologies). */
 export function localDockerProvider(name: string, images: ImagesConfig): docker.Provider {
     const registry = images.registry;
     return new docker.Provider(name, {
-        host: LOCAL_DOCKER_HOST,
+        host: localDockerHost(),
         // Pushing built images (images.registry) and resolving tags in it authenticate through the provider.
         registryAuth: registry
             ? [{ address: registryAuthAddress(registry.server), username: registry.username, password: registry.password }]
@@ -41,7 +65,8 @@ export function localDockerProvider(name: string, images: ImagesConfig): docker.
 }
 
 export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<unknown>> {
-    const dockerHost = LOCAL_DOCKER_HOST;
+    const socket = localDockerSocket();
+    const dockerHost = `unix://${socket}`;
     const provider = localDockerProvider("local-docker", config.images);
     const resolver = new ImageResolver(provider, "engine");
     const images = new PlatformImages("images", { config, imagesDir: path.resolve(__dirname, "..", "images"), resolver }, { provider });
@@ -49,8 +74,8 @@ export function deployLocal(config: LocalConfig): Record<string, pulumi.Output<u
         config,
         provider,
         dockerHost,
-        dockerSocketGid: socketGid(LOCAL_DOCKER_SOCKET),
-        dockerSocketPath: LOCAL_DOCKER_SOCKET,
+        dockerSocketGid: socketGid(socket),
+        dockerSocketPath: socket,
         hubImage: images.hubRef,
         proxyImage: images.proxyRef,
         singleuserImage: images.singleuserRef,

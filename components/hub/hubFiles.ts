@@ -18,6 +18,8 @@ export const HUB_SCRIPTS = [
     "platform_backup.py",
     "platform_dask.py",
     "platform_check.py",
+    "platform_proxy.py",
+    "platform_spawn.py",
 ] as const;
 
 export interface HubFile {

@@ -25,7 +25,7 @@ KubeSpawner (kubernetes); everything else is shared. Per-user homes with a quota
 `docker.homesSocket`; kubernetes: `kubernetes.homesProvisioner`) are provisioned by a
 pre-spawn hook from platform_homes.py, installed next to this file.
 
-This file, platform_homes.py, platform_check.py and templates/ are mounted next to the document
+This file, platform_homes.py, platform_spawn.py, platform_check.py and templates/ are mounted next to the document
 by every deployment (uploads on Docker, the ConfigMap on Kubernetes), so any hub image with
 JupyterHub and the packages the document needs works (images.hub.image); platform_check.py names
 a missing package before anything else happens. The hub image built from images/hub also carries
@@ -102,6 +102,14 @@ c.ConfigurableHTTPProxy.auth_token = secret("CONFIGPROXY_AUTH_TOKEN")
 # A replaced or restarted proxy starts with an empty routing table; the hub re-adds every route
 # on each activity sweep, so keep the sweep short.
 c.JupyterHub.last_activity_interval = hub.get("lastActivityInterval", 60)
+# Docker topologies: the hub knows its proxy's container (PLATFORM_PROXY_CONTAINER) and holds the
+# engine's socket, so it re-adds every route the moment that container starts again instead of
+# waiting for the sweep (images/hub/platform_proxy.py).
+if doc["spawner"] == "docker" and os.environ.get("PLATFORM_PROXY_CONTAINER"):
+    import platform_proxy  # noqa: E402 -- next to this file, see above
+
+    c.JupyterHub.proxy_class = platform_proxy.DockerWatchedProxy
+    c.DockerWatchedProxy.container = os.environ["PLATFORM_PROXY_CONTAINER"]
 # Servers outlive the hub process: restarting or replacing the hub must not stop them.
 c.JupyterHub.cleanup_servers = False
 
@@ -120,6 +128,9 @@ c.JupyterHub.upgrade_db = bool(hub.get("dbUrl"))  # non-null only for sqlite
 c.JupyterHub.concurrent_spawn_limit = hub["concurrentSpawnLimit"]
 c.JupyterHub.active_server_limit = hub["activeServerLimit"]
 c.JupyterHub.log_level = hub.get("logLevel", "INFO")
+# Log event-loop stalls from a quarter second (JupyterHub: 1 s), half the platform's 0.5 s target
+# (docs/performance.md), so they show in the log before users feel them; `npm run bench` reads them.
+c.PeriodicMetricsCollector.event_loop_interval_log_threshold = 0.25
 
 # ── pages ────────────────────────────────────────────────────────────────────────────────────
 templates = doc["templates"]
@@ -316,9 +327,27 @@ profiles = su.get("profiles") or []
 pre_spawn_hooks = []
 
 spawner = doc["spawner"]
+
+
+def user_host_config(mem_limit_bytes):
+    """Docker host config of a user container, on top of DockerSpawner's.
+
+    No swap beyond the memory limit: the limit is what the user gets. Restart policy
+    unless-stopped, so a restart of the Docker engine brings running servers back with the hub
+    (which keeps them: cleanup_servers is off); stopping a server (the hub, the culler) is a
+    `docker stop`, which the policy honours; a server process that exits by itself is restarted.
+    Docker refuses a restart policy on an AutoRemove container, so AutoRemove (which
+    DockerSpawner.remove turns on) is off: DockerSpawner still removes the container when the
+    server stops and before the next start, so containers stay disposable.
+    """
+    return {"memswap_limit": mem_limit_bytes, "restart_policy": {"Name": "unless-stopped"}, "auto_remove": False}
+
 if spawner == "docker":
     d = doc["docker"]
-    c.JupyterHub.spawner_class = "dockerspawner.DockerSpawner"
+    # DockerSpawner with parallel Docker API calls, a fast readiness wait and the container's
+    # current address after an engine restart (platform_spawn.py); every c.DockerSpawner setting
+    # below applies to it.
+    c.JupyterHub.spawner_class = "platform_spawn.PlatformDockerSpawner"
     c.DockerSpawner.image = su["image"]
     # Images are referenced by digest / image ID and exist on the engine already; a registry
     # digest is still pulled when missing.
@@ -341,7 +370,7 @@ if spawner == "docker":
     c.DockerSpawner.read_only_volumes = {v["name"]: v["mountPath"] for v in d.get("sharedVolumes", [])}
     c.DockerSpawner.extra_create_kwargs = {"labels": dict(d.get("labels") or {})}
     # No swap beyond the memory limit: the limit is what the user gets.
-    c.DockerSpawner.extra_host_config = {"memswap_limit": su["memLimitBytes"]}
+    c.DockerSpawner.extra_host_config = user_host_config(su["memLimitBytes"])
     if su.get("postStartCommand"):
         c.DockerSpawner.post_start_cmd = "sh -c " + shlex.quote(su["postStartCommand"])
 
@@ -373,7 +402,7 @@ if spawner == "docker":
                 spawner_.image = p["image"]
             if p.get("memLimitBytes"):
                 spawner_.mem_limit = p["memLimitBytes"]
-                spawner_.extra_host_config = {"memswap_limit": p["memLimitBytes"]}
+                spawner_.extra_host_config = user_host_config(p["memLimitBytes"])
             if p.get("cpuLimit"):
                 spawner_.cpu_limit = p["cpuLimit"]
             if p.get("memGuaranteeBytes"):

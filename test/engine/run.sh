@@ -172,6 +172,15 @@ if pulumi_ init-valid stack init "$VALID"; then
   else
     fail "destroy exits 0"; show destroy-valid
   fi
+
+  # Capacity planning warns through the engine and does not stop the preview.
+  pulumi_ config-capacity config set --stack "$VALID" jupyterhub-platform:capacity.expectedUsers 100000
+  if pulumi_ preview-capacity preview --stack "$VALID"; then
+    check "preview with capacity.expectedUsers 100000 warns that they do not fit this machine's memory" \
+      grep -Eq "warning: capacity.expectedUsers \(100000\) do not fit: .* \(capacity.nodeMemory;" "$WORK/preview-capacity"
+  else
+    fail "preview with capacity.expectedUsers 100000 exits 0 (a warning, not an error)"; show preview-capacity
+  fi
 else
   fail "stack init $VALID"; show init-valid
 fi

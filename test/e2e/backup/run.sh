@@ -6,15 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
-if ! bash scripts/docker/prepare-local.sh; then
-    echo "FAIL could not prepare the toolchain, the Docker engine or the base images"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-# shellcheck disable=SC1091
-source tools/offline/toolchain/env.sh
-# shellcheck source=scripts/docker/base-images.sh
-source scripts/docker/base-images.sh
+# shellcheck source=scripts/docker/tier-env.sh
+source scripts/docker/tier-env.sh
 if ! bin=$(bash tools/offline/go-tools/build.sh s3); then
     echo "FAIL could not build SeaweedFS (tools/offline/go-tools/build.sh s3)"
     echo "0 passed, 1 failed"

@@ -80,7 +80,7 @@ function variants(): Variant[] {
             env: { PLATFORM_DUMMY_PASSWORD: "long-enough-password" },
             expect: {
                 authenticator: "DummyAuthenticator",
-                spawner: "DockerSpawner",
+                spawner: "PlatformDockerSpawner",
                 extra: (r) =>
                     r.allowAll !== true
                         ? "allow_all should be on without allow-lists"
@@ -111,7 +111,7 @@ function variants(): Variant[] {
             },
             expect: {
                 authenticator: "DummyAuthenticator",
-                spawner: "DockerSpawner",
+                spawner: "PlatformDockerSpawner",
                 extra: (r) =>
                     JSON.stringify(r.services) !== JSON.stringify(["idle-culler", "grader", "health"])
                         ? `services ${JSON.stringify(r.services)}`
@@ -125,13 +125,13 @@ function variants(): Variant[] {
             name: "dummy-short-password",
             config: platformConfig(),
             env: { PLATFORM_DUMMY_PASSWORD: "short" },
-            expect: { authenticator: "DummyAuthenticator", spawner: "DockerSpawner" },
+            expect: { authenticator: "DummyAuthenticator", spawner: "PlatformDockerSpawner" },
         },
         {
             name: "native",
             config: platformConfig({ "hub.auth.type": "native", "hub.adminUsers": JSON.stringify(["teacher"]) }),
             env: {},
-            expect: { authenticator: "NativeAuthenticator", spawner: "DockerSpawner" },
+            expect: { authenticator: "NativeAuthenticator", spawner: "PlatformDockerSpawner" },
         },
         {
             name: "github-org",
@@ -143,7 +143,7 @@ function variants(): Variant[] {
             env: { PLATFORM_OAUTH_CLIENT_SECRET: "oauth-secret" },
             expect: {
                 authenticator: "GitHubOAuthenticator",
-                spawner: "DockerSpawner",
+                spawner: "PlatformDockerSpawner",
                 extra: (r) => (r.allowAll ? "allow_all must be off with allowed groups" : undefined),
             },
         },
@@ -155,7 +155,7 @@ function variants(): Variant[] {
                 "hub.auth.google.hostedDomains": JSON.stringify(["example.org"]),
             }),
             env: { PLATFORM_OAUTH_CLIENT_SECRET: "oauth-secret" },
-            expect: { authenticator: "GoogleOAuthenticator", spawner: "DockerSpawner" },
+            expect: { authenticator: "GoogleOAuthenticator", spawner: "PlatformDockerSpawner" },
         },
         {
             name: "generic-oauth",
@@ -168,7 +168,7 @@ function variants(): Variant[] {
                 "hub.allowedGroups": JSON.stringify(["students"]),
             }),
             env: { PLATFORM_OAUTH_CLIENT_SECRET: "oauth-secret" },
-            expect: { authenticator: "GenericOAuthenticator", spawner: "DockerSpawner" },
+            expect: { authenticator: "GenericOAuthenticator", spawner: "PlatformDockerSpawner" },
         },
         {
             name: "cas",
@@ -180,7 +180,7 @@ function variants(): Variant[] {
             env: {},
             expect: {
                 authenticator: "PlatformCASAuthenticator",
-                spawner: "DockerSpawner",
+                spawner: "PlatformDockerSpawner",
                 extra: (r) =>
                     r.casHandlers?.[0] !== "PlatformCASLoginHandler" ? `login handler ${JSON.stringify(r.casHandlers)}` : undefined,
             },
@@ -193,7 +193,7 @@ function variants(): Variant[] {
                 "hub.auth.ldap.bindDnTemplates": JSON.stringify(["uid={username},ou=people,dc=example,dc=org"]),
             }),
             env: {},
-            expect: { authenticator: "LDAPAuthenticator", spawner: "DockerSpawner" },
+            expect: { authenticator: "LDAPAuthenticator", spawner: "PlatformDockerSpawner" },
         },
         {
             name: "kubernetes",
@@ -241,7 +241,8 @@ out = {
     "memLimit": c.Spawner.get("mem_limit"),
     "cpuLimit": c.Spawner.get("cpu_limit"),
 }
-if spawner_cls.__name__ == "DockerSpawner":
+from dockerspawner import DockerSpawner
+if issubclass(spawner_cls, DockerSpawner):  # PlatformDockerSpawner (platform_spawn.py) on Docker
     out["volumes"] = dict(c.DockerSpawner.volumes)
     out["readOnlyVolumes"] = dict(c.DockerSpawner.read_only_volumes)
 else:

@@ -5,16 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
-if ! bash scripts/docker/prepare-local.sh; then
-    echo "FAIL could not prepare the toolchain, the Docker engine or the base images"
-    echo "0 passed, 1 failed"
-    exit 1
-fi
-# shellcheck disable=SC1091
-source tools/offline/toolchain/env.sh
-# JHP_HUB_BASE_IMAGE / JHP_SINGLEUSER_BASE_IMAGE: what the images are built from (stand-ins here).
-# shellcheck source=scripts/docker/base-images.sh
-source scripts/docker/base-images.sh
+# shellcheck source=scripts/docker/tier-env.sh
+source scripts/docker/tier-env.sh
 # Debian packages the test drives: chromium (JupyterLab in a headless browser), docker-registry
 # and htpasswd (a loopback registry for the images.registry path).
 missing=""

@@ -175,6 +175,8 @@ describe("DockerHub: any hub image, shared volumes from images, profile images b
                 "/etc/jupyterhub/platform/platform_backup.py",
                 "/etc/jupyterhub/platform/platform_dask.py",
                 "/etc/jupyterhub/platform/platform_check.py",
+                "/etc/jupyterhub/platform/platform_proxy.py",
+                "/etc/jupyterhub/platform/platform_spawn.py",
                 "/etc/jupyterhub/platform/templates/login.html",
                 "/etc/jupyterhub/platform/templates/page.html",
             ],

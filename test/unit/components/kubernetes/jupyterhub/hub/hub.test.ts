@@ -102,6 +102,8 @@ describe("jupyterhub-k8s hub: secrets", () => {
             "platform_backup.py",
             "platform_dask.py",
             "platform_check.py",
+            "platform_proxy.py",
+            "platform_spawn.py",
             "login.html",
             "page.html",
         ]);
@@ -167,6 +169,8 @@ describe("jupyterhub-k8s hub: Deployment and Service", () => {
                         { key: "platform_backup.py", path: "platform_backup.py" },
                         { key: "platform_dask.py", path: "platform_dask.py" },
                         { key: "platform_check.py", path: "platform_check.py" },
+                        { key: "platform_proxy.py", path: "platform_proxy.py" },
+                        { key: "platform_spawn.py", path: "platform_spawn.py" },
                         { key: "login.html", path: "templates/login.html" },
                         { key: "page.html", path: "templates/page.html" },
                     ],
