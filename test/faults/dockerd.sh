@@ -36,26 +36,13 @@ RULE=(FORWARD -s "$POOL" -d "$POOL" -m comment --comment "jhp-faults $RUN_DIR" -
 
 dk() { DOCKER_HOST="unix://$SOCK" timeout 60 docker "$@"; }
 
-# Observed here: while this engine starts and stops, the shared engine's docker0 disappears (moby
-# removes a default bridge interface it does not own at start-up), and every build or container
-# on the shared engine's default network fails after that. Its address is recorded before the
-# first start and the bridge is put back, as the shared engine defines it, after each start/stop.
+# The shared engine's docker0 can vanish while this engine starts or stops: recorded before the
+# first start, put back after each start and stop.
+# shellcheck source=scripts/docker/docker0-guard.sh
+. "$(cd "$(dirname "$0")/../.." && pwd)/scripts/docker/docker0-guard.sh"
 DOCKER0_FILE="$RUN_DIR/docker0.cidr"
-record_docker0() {
-    [ -f "$DOCKER0_FILE" ] && return 0
-    mkdir -p "$RUN_DIR"
-    ip -4 -o addr show dev docker0 2>/dev/null | awk '{print $4; exit}' >"$DOCKER0_FILE" || true
-}
-restore_docker0() {
-    local cidr
-    cidr=$(cat "$DOCKER0_FILE" 2>/dev/null || true)
-    [ -n "$cidr" ] || return 0
-    ip link show docker0 >/dev/null 2>&1 && return 0
-    ip link add name docker0 type bridge
-    ip addr add "$cidr" dev docker0
-    ip link set docker0 up
-    echo "faults-dockerd: the shared engine's docker0 ($cidr) had gone; put back"
-}
+record_docker0() { docker0_record "$DOCKER0_FILE"; }
+restore_docker0() { docker0_restore "$DOCKER0_FILE" faults-dockerd; }
 
 running_pid() {
     [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && cat "$PIDFILE"

@@ -98,6 +98,16 @@ for s in "${repo_scripts[@]}"; do
     check "shellcheck $s" bash -c "cd '$ROOT' && timeout 60 shellcheck -x '$s'"
 done
 
+# ── the shared engine's docker0 beside a private dockerd ──────────────────────────────────────
+# In a network namespace of its own: a docker0 as the shared engine makes it, recorded, deleted
+# (what a private dockerd's start did here), put back with the same address.
+check "docker0 guard: a vanished docker0 is put back with its recorded address" \
+    timeout 30 unshare -n bash -c ". '$ROOT/scripts/docker/docker0-guard.sh'
+        ip link add name docker0 type bridge && ip addr add 172.17.0.1/16 dev docker0
+        docker0_record '$WORK/docker0.cidr' && ip link delete docker0
+        docker0_restore '$WORK/docker0.cidr' real-check
+        ip -4 -o addr show dev docker0 | grep -q ' 172.17.0.1/16 '"
+
 # ── volumes and btrfs quotas ───────────────────────────────────────────────────────────────────
 # shellcheck source=checks/volumes.sh
 . "$TESTS/checks/volumes.sh"

@@ -23,6 +23,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 # shellcheck source=tools/dev-vm/lib.sh
 . "$here/lib.sh"
+# shellcheck source=scripts/docker/docker0-guard.sh
+. "$repo/scripts/docker/docker0-guard.sh"
 
 : "${JHP_HUB_BASE_IMAGE:?source scripts/docker/base-images.sh first}"
 : "${JHP_SINGLEUSER_BASE_IMAGE:?source scripts/docker/base-images.sh first}"
@@ -31,6 +33,7 @@ work="$JHP_DEV_VM_RUN/docker-disk"
 mnt="$work/mnt"
 sock="$work/docker.sock"
 pidfile="$work/dockerd.pid"
+docker0_file="$work/docker0.cidr"
 private=(docker -H "unix://$sock")
 
 # The inputs: the base images' IDs, the image folders' files, this script, the disk size and the
@@ -71,6 +74,7 @@ cleanup() {
         kill -9 "$dockerd_pid" 2>/dev/null || true
     fi
     unmount_all
+    docker0_restore "$docker0_file" docker-disk
     if [ "$rc" -ne 0 ]; then
         dev_vm_log "docker disk failed (rc $rc); dockerd log: $work/dockerd.log"
         tail -n 20 "$work/dockerd.log" >&2 2>/dev/null || true
@@ -84,6 +88,9 @@ trap cleanup EXIT
 [ ! -e "$sock" ] || { dev_vm_log "$sock exists: another docker-disk.sh running? remove $work if not"; exit 1; }
 rm -rf "$work" "$out.tmp"
 mkdir -p "$work" "$mnt" "$out.tmp"
+# The shared engine's docker0 can vanish while the private dockerd starts or stops (see
+# scripts/docker/docker0-guard.sh): recorded now, put back once it answers and on exit.
+docker0_record "$docker0_file"
 start=$SECONDS
 truncate -s "$JHP_DEV_VM_DOCKER_DISK_SIZE" "$out.tmp/docker.raw"
 # The same filesystem and label jhp-prepare-volume makes on a blank docker volume.
@@ -103,6 +110,7 @@ for _ in $(seq 1 120); do
     sleep 0.5
 done
 "${private[@]}" version >/dev/null || { dev_vm_log "private dockerd did not answer within 60 s"; exit 1; }
+docker0_restore "$docker0_file" docker-disk
 
 docker save "$JHP_HUB_BASE_IMAGE" "$JHP_SINGLEUSER_BASE_IMAGE" | "${private[@]}" load -q >&2
 hub_image="jupyterhub-platform/hub:dev-vm-$key"
