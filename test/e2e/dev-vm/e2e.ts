@@ -447,6 +447,43 @@ async function scenario(): Promise<void> {
         return out;
     });
 
+    await step(
+        "a full home: a save through the contents API (JupyterLab's) fails naming 'Disk quota exceeded'; the hub answers",
+        async () => {
+            const fill = [
+                "import os",
+                "try:",
+                "    with open('/home/jovyan/fill.bin', 'wb') as f:",
+                `        for _ in range(${QUOTA_MIB * 2}):`,
+                "            f.write(os.urandom(1 << 20)); f.flush(); os.fsync(f.fileno())",
+                "    print('no error')",
+                "except OSError as e:",
+                "    print(e.strerror)",
+            ].join("\n");
+            const clear =
+                "import os\nfor f in ('fill.bin', 'full-home.txt'):\n    try: os.remove('/home/jovyan/' + f)\n    except FileNotFoundError: pass\nprint('cleared')";
+            try {
+                const filled = (await executeInKernel(BASE, USER, token, fill, 600_000)).trim();
+                if (filled !== "Disk quota exceeded") throw new Error(`filling the home: ${JSON.stringify(filled)}`);
+                // A few MiB, so the save needs blocks the full qgroup no longer has.
+                const save = await session.request("PUT", `/user/${USER}/api/contents/full-home.txt`, {
+                    token,
+                    headers: { "content-type": "application/json" },
+                    body: JSON.stringify({ type: "file", format: "text", content: "x".repeat(4 << 20) }),
+                });
+                const body = await save.text();
+                if (save.status < 400 || !body.includes("Disk quota exceeded")) {
+                    throw new Error(`save into the full home: HTTP ${save.status} ${body.slice(0, 300)}`);
+                }
+                if (!(await hubHealthy(BASE))) throw new Error("the hub stopped answering with the home full");
+                const message = /"message":\s*"([^"]*)"/.exec(body)?.[1] ?? body.slice(0, 160);
+                return `HTTP ${save.status}: ${message}`;
+            } finally {
+                await executeInKernel(BASE, USER, token, clear, 300_000).catch(() => undefined);
+            }
+        },
+    );
+
     await step("docker inspect over ssh: memory/CPU limits, the home bind mount and the read-only shared volume", async () => {
         const fmt =
             "{{.HostConfig.Memory}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}}|{{range .Mounts}}{{.Type}}:{{.Source}}:{{.Name}}:{{.Destination}}:{{.RW}} {{end}}";
