@@ -484,19 +484,43 @@ async function scenario(): Promise<void> {
         },
     );
 
-    await step("docker inspect over ssh: memory/CPU limits, the home bind mount and the read-only shared volume", async () => {
-        const fmt =
-            "{{.HostConfig.Memory}} {{.HostConfig.CpuQuota}} {{.HostConfig.CpuPeriod}}|{{range .Mounts}}{{.Type}}:{{.Source}}:{{.Name}}:{{.Destination}}:{{.RW}} {{end}}";
-        const out = (await onVm(`docker inspect -f '${fmt}' ${USER_CONTAINER}`)).trim();
-        const [limits, mounts] = out.split("|");
-        const [mem, quota, period] = limits.split(" ").map(Number);
-        if (mem !== 1_000_000_000 || quota / period !== 0.5) throw new Error(`limits ${limits}`);
-        if (!mounts.includes(`bind:${HOMES_ROOT}/${ESCAPED}::/home/jovyan:true`)) throw new Error(`home: ${mounts}`);
-        if (!mounts.includes(`volume:/var/lib/docker/volumes/${SOFTWARE_VOLUME}/_data:${SOFTWARE_VOLUME}:/opt/software:false`)) {
-            throw new Error(`shared: ${mounts}`);
-        }
-        return out;
-    });
+    await step(
+        "memory/CPU limits and mounts (docker inspect over ssh), and in the kernel: the memory limit, a read-only shared volume",
+        async () => {
+            // JSON rather than a Go template: a bind mount has no Name key, which a template cannot skip.
+            const [inspected] = JSON.parse(await onVm(`docker inspect ${USER_CONTAINER}`)) as {
+                HostConfig: { Memory: number; CpuQuota: number; CpuPeriod: number };
+                Mounts: { Type: string; Source: string; Name?: string; Destination: string; RW: boolean }[];
+            }[];
+            const { Memory: mem, CpuQuota: quota, CpuPeriod: period } = inspected.HostConfig;
+            if (mem !== 1_000_000_000 || quota / period !== 0.5) throw new Error(`limits ${JSON.stringify(inspected.HostConfig)}`);
+            const mounts = inspected.Mounts;
+            const home = mounts.find((m) => m.Destination === "/home/jovyan");
+            if (home?.Type !== "bind" || home.Source !== `${HOMES_ROOT}/${ESCAPED}` || !home.RW)
+                throw new Error(`home: ${JSON.stringify(home)}`);
+            const shared = mounts.find((m) => m.Destination === "/opt/software");
+            if (shared?.Type !== "volume" || shared.Name !== SOFTWARE_VOLUME || shared.RW)
+                throw new Error(`shared: ${JSON.stringify(shared)}`);
+            const code = [
+                "import os",
+                "for f in ('/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes'):",
+                "    if os.path.exists(f):",
+                "        print(open(f).read().strip())",
+                "        break",
+                "try:",
+                "    open('/opt/software/e2e-write-test', 'w')",
+                "    print('shared volume writable')",
+                "except OSError as e:",
+                "    print(e.strerror)",
+            ].join("\n");
+            const out = (await executeInKernel(BASE, USER, token, code, 300_000)).trim().split("\n");
+            // The kernel keeps the limit in whole pages: 1e9 B reads as 999997440.
+            if (Math.abs(Number(out[0]) - mem) >= 4096 || out[1] !== "Read-only file system") {
+                throw new Error(`in the kernel: ${JSON.stringify(out)}`);
+            }
+            return `memory ${mem} B, CPU ${quota}/${period}; home bind ${home.Source} rw, ${SOFTWARE_VOLUME} read-only at /opt/software; kernel sees memory limit ${out[0]} and "${out[1]}"`;
+        },
+    );
 
     await step("reboot: the volumes are mounted again, the hub comes back, the file and the token are there", async () => {
         await onVm("sudo systemctl reboot", 30_000).catch(() => undefined);
