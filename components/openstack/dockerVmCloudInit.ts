@@ -82,10 +82,22 @@ export function homesServiceUnit(): string {
     });
 }
 
-/** Docker must never start with its data or the homes on the root disk. */
-export function dockerMountsDropIn(): string {
+/** Where Docker's ordering against the VM's mounts and the homes socket is declared. */
+export const DOCKER_DROP_IN = "/etc/systemd/system/docker.service.d/10-jhp-order.conf";
+
+/**
+ * Docker must never start with its data or the homes on the root disk, nor before the homes
+ * socket: the hub container bind-mounts the socket's directory, which lives in /run (a tmpfs)
+ * and is made by the socket unit. Found by the first boot of a replaced boot disk: the docker.io
+ * package started Docker (and with it the hub, restart policy unless-stopped) before runcmd
+ * enabled the socket, and the hub failed for good with "error mounting /run/jupyterhub-homes:
+ * no such file or directory".
+ */
+export function dockerUnitDropIn(): string {
     return `[Unit]
 RequiresMountsFor=/var/lib/docker ${HOMES_ROOT}
+Wants=jhp-homes.socket
+After=jhp-homes.socket
 `;
 }
 
@@ -125,7 +137,7 @@ export function renderDockerVmUserData(p: DockerVmUserDataParams): string {
         file(PATHS.homeProvision, renderHomeProvisionScript(), "0755"),
         file("/etc/systemd/system/jhp-homes.socket", homesSocketUnit(), "0644"),
         file("/etc/systemd/system/jhp-homes@.service", homesServiceUnit(), "0644"),
-        file("/etc/systemd/system/docker.service.d/10-jhp-mounts.conf", dockerMountsDropIn(), "0644"),
+        file(DOCKER_DROP_IN, dockerUnitDropIn(), "0644"),
     ];
     const runcmd: YamlValue[] = [
         [PATHS.prepareVolume, p.dockerVolumeId, "ext4", "/var/lib/docker", "docker"],

@@ -22,7 +22,7 @@ import {
     VM_SCRIPTS_DIR,
     vmScriptFile,
 } from "../../../../components/openstack/scripts";
-import { renderDockerVmUserData, HOMES_SOCKET, DOCKER_GID } from "../../../../components/openstack/dockerVmCloudInit";
+import { renderDockerVmUserData, HOMES_SOCKET, DOCKER_GID, DOCKER_DROP_IN } from "../../../../components/openstack/dockerVmCloudInit";
 import {
     glusterReplica,
     renderControlPlaneUserData,
@@ -314,8 +314,11 @@ describe("docker VM user-data", () => {
         assert.ok(cmds.some((c) => c.includes("jhp-homes.socket")));
         const socket = doc.write_files.find((f) => f.path === "/etc/systemd/system/jhp-homes.socket");
         assert.ok(socket?.content.includes(`ListenStream=${HOMES_SOCKET}`));
-        const dropIn = doc.write_files.find((f) => f.path.endsWith("10-jhp-mounts.conf"));
+        const dropIn = doc.write_files.find((f) => f.path === DOCKER_DROP_IN);
         assert.match(dropIn!.content, /RequiresMountsFor=\/var\/lib\/docker \/srv\/homes/);
+        // Docker (and the hub it restarts) only after the socket that makes the hub's bind source.
+        assert.match(dropIn!.content, /^Wants=jhp-homes\.socket$/m);
+        assert.match(dropIn!.content, /^After=jhp-homes\.socket$/m);
         assert.ok(!doc.write_files.some((f) => f.path === PATHS.certIssue), "no certbot without letsencrypt");
     });
     it("names the admin user as cloud-init's default user, so Debian images (default user `debian`) get `ubuntu` too", () => {
