@@ -448,7 +448,7 @@ async function scenario(): Promise<void> {
     });
 
     await step(
-        "a full home: a save through the contents API (JupyterLab's) fails naming 'Disk quota exceeded'; the hub answers",
+        "a full home: a save through the contents API (JupyterLab's) fails naming 'Disk quota exceeded'; the hub answers; freed, kernels start",
         async () => {
             const fill = [
                 "import os",
@@ -460,8 +460,9 @@ async function scenario(): Promise<void> {
                 "except OSError as e:",
                 "    print(e.strerror)",
             ].join("\n");
-            const clear =
-                "import os\nfor f in ('fill.bin', 'full-home.txt'):\n    try: os.remove('/home/jovyan/' + f)\n    except FileNotFoundError: pass\nprint('cleared')";
+            // Cleared over SSH: with the home full, a new kernel cannot start (Jupyter writes its
+            // connection file in the home), so the user's kernel cannot do it.
+            const clear = `sudo rm -f ${HOMES_ROOT}/${ESCAPED}/fill.bin ${HOMES_ROOT}/${ESCAPED}/full-home.txt`;
             try {
                 const filled = (await executeInKernel(BASE, USER, token, fill, 600_000)).trim();
                 if (filled !== "Disk quota exceeded") throw new Error(`filling the home: ${JSON.stringify(filled)}`);
@@ -476,10 +477,18 @@ async function scenario(): Promise<void> {
                     throw new Error(`save into the full home: HTTP ${save.status} ${body.slice(0, 300)}`);
                 }
                 if (!(await hubHealthy(BASE))) throw new Error("the hub stopped answering with the home full");
+                // Recorded, not asserted: what a new kernel gets while the home is full.
+                const kernelWhileFull = await executeInKernel(BASE, USER, token, "print('kernel ok')", 120_000).then(
+                    (o) => o.trim(),
+                    (e: unknown) => String(e).slice(0, 120),
+                );
+                await onVm(clear);
+                const after = (await executeInKernel(BASE, USER, token, "print('kernel ok')", 300_000)).trim();
+                if (after !== "kernel ok") throw new Error(`a kernel once space was freed: ${JSON.stringify(after)}`);
                 const message = /"message":\s*"([^"]*)"/.exec(body)?.[1] ?? body.slice(0, 160);
-                return `HTTP ${save.status}: ${message}`;
+                return `save: HTTP ${save.status}: ${message}; a new kernel while full: ${kernelWhileFull}; space freed: kernels start again`;
             } finally {
-                await executeInKernel(BASE, USER, token, clear, 300_000).catch(() => undefined);
+                await onVm(clear).catch(() => undefined);
             }
         },
     );
