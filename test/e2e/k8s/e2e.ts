@@ -68,6 +68,8 @@ const CULL_TIMEOUT = 120;
 const EXTRA_PIP = "tabulate==0.9.0";
 const CPU_GUARANTEE = 0.1;
 const CPU_LIMIT = 0.5;
+/** Seconds from a replaced proxy's first API answer to its table holding the user's route (poll 2 s). */
+const PROXY_ROUTES_BOUND_S = 15;
 const Mi = 2 ** 20;
 
 const secrets: string[] = [];
@@ -202,6 +204,18 @@ function userPod(ns: string, user: string): Pod | undefined {
 
 function podsOf(component: string, ns = NS): Pod[] {
     return pods(ns, `component=${component}`).filter((p) => !p.metadata.deletionTimestamp);
+}
+
+/**
+ * User pods of the main stack that belong to no server the hub reports: `known` are the users whose
+ * server the hub lists as running (bob's stopped in [8], so only alice's pod may exist).
+ */
+function orphanedUserPods(known: string[]): string[] {
+    const expected = new Set(known.map((u) => `jupyter-${u}`));
+    return pods(NS, "component=singleuser-server")
+        .filter((p) => !p.metadata.deletionTimestamp)
+        .map((p) => p.metadata.name)
+        .filter((name) => !expected.has(name));
 }
 
 async function waitHub(base: string, timeoutMs = 300_000): Promise<void> {
@@ -470,6 +484,8 @@ async function main(): Promise<void> {
             await waitHub(BASE);
             const model = await userModel(session, USER, token);
             if (!model.servers[""]?.ready) throw new Error("the new hub lost the running server");
+            const orphans = orphanedUserPods(model.servers[""] ? [USER] : []);
+            if (orphans.length) throw new Error(`user pods the new hub does not know: ${orphans.join(" ")}`);
             // configurable-http-proxy keys routes without the trailing slash.
             const route = `/user/${USER}`;
             const routes = await proxyRoutes();
@@ -480,6 +496,45 @@ async function main(): Promise<void> {
             const after = await session.request("GET", `/user/${USER}/api/contents/e2e-marker.txt`, { token });
             if (after.status !== 200) throw new Error(`after the route came back: HTTP ${after.status}`);
             return `served while the hub was ${hubDown ? "down" : "restarting"} (HTTP 200); route ${route} -> ${routes[route].target}; deleted from the proxy, re-added by the hub after ${((Date.now() - t0) / 1000).toFixed(0)}s`;
+        },
+    );
+
+    await step(
+        `[11b] the proxy pod is deleted: the hub's poll re-adds every route to the new proxy within ${PROXY_ROUTES_BOUND_S} s of it answering; nothing orphaned`,
+        async () => {
+            await startServer(session, USER, token);
+            const old = podsOf("proxy")[0];
+            const t0 = Date.now();
+            must(kubectl(["-n", NS, "delete", "pod", old.metadata.name, "--wait=false"]), "delete proxy pod");
+            const fresh = await waitFor("a new proxy pod Ready", 240_000, async () =>
+                podsOf("proxy").find((p) => p.metadata.name !== old.metadata.name && podReady(p)),
+            );
+            // From the first answer of the new proxy's API (an empty table, or one already restored).
+            const answering = await waitFor("the new proxy's API", 120_000, async () => proxyRoutes().catch(() => undefined), 250);
+            const tApi = Date.now();
+            const route = `/user/${USER}`;
+            await waitFor(
+                `${route} in the new proxy's table`,
+                PROXY_ROUTES_BOUND_S * 1000,
+                async () => ((await proxyRoutes())[route] ? true : undefined),
+                250,
+            );
+            const restoredAfter = (Date.now() - tApi) / 1000;
+            await waitFor(
+                "the server through proxy-public",
+                60_000,
+                async () => {
+                    const r = await session.request("GET", `/user/${USER}/api/contents/e2e-marker.txt`, { token }).catch(() => undefined);
+                    return r?.status === 200 ? true : undefined;
+                },
+                500,
+            );
+            const recovery = (Date.now() - t0) / 1000;
+            const model = await userModel(session, USER, token);
+            if (!model.servers[""]?.ready) throw new Error("the hub lost the running server");
+            const orphans = orphanedUserPods(model.servers[""] ? [USER] : []);
+            if (orphans.length) throw new Error(`user pods the hub does not know: ${orphans.join(" ")}`);
+            return `new pod ${fresh.metadata.name}; its API first answered with ${Object.keys(answering).length} routes; ${route} back ${restoredAfter.toFixed(1)}s later; server answering through proxy-public ${recovery.toFixed(1)}s after the delete`;
         },
     );
 
