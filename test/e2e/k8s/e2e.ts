@@ -2,14 +2,15 @@
  * End to end on a real Kubernetes cluster (tools/local-cluster: one node, 1.33) with the real
  * Pulumi engine and kubernetes plugin, in the program's existing-cluster mode: images built here,
  * pushed to a real registry on loopback (docker-registry, htpasswd) and pulled by the node's
- * containerd by digest with the image pull secret. Fourteen checks, each reported on its own:
+ * containerd by digest with the image pull secret. Sixteen checks, each reported on its own:
  *
  *   [1] pulumi up  [2] core pods Ready  [3] login form  [4] spawn by the user scheduler
  *   [5] kernel  [6] home PVC  [7] limits and uid  [8] placeholder preemption
- *   [11] hub pod deleted, routes kept/restored  [9] culler  [10] new image pulled before the hub rolls
+ *   [11] hub pod deleted, routes kept/restored  [11b] proxy pod deleted, routes back at once  [9] culler  [10] new image pulled before the hub rolls
  *   [12] destroy keeps data  [13] up again: file and token  [14] Gluster homes with a quota
+ *   [15] a full Gluster home: a clear save error, another user unaffected
  *
- * ([11] runs before [9]: the culler stops the server that [11] needs.) Prints PASS/FAIL lines and
+ * ([11] and [11b] run before [9]: the culler stops the server they need.) Prints PASS/FAIL lines and
  * `N passed, M failed`. Run by test/e2e/k8s/run.sh (npm run e2e:k8s), which holds the cluster lock,
  * brings the cluster up with the registry's hosts.toml and down again. Bounded: every wait has a
  * deadline and the whole run has E2E_DEADLINE_MINUTES.
@@ -63,6 +64,7 @@ const GLUSTER_STATE = path.join(RUN_DIR, "gluster");
 const USER = "alice";
 const USER2 = "bob";
 const GUSER = "gina";
+const GUSER2 = "gabe";
 const NAMES = resourceNames(NS);
 const CULL_TIMEOUT = 120;
 const EXTRA_PIP = "tabulate==0.9.0";
@@ -280,6 +282,7 @@ function userGuarantee(): { bytes: number; detail: string } {
 const GLUSTER_USER_GUARANTEE = 256 * Mi;
 
 async function main(): Promise<void> {
+    let gluster: { session: Session; token: string; password: string } | undefined;
     fs.mkdirSync(RUN_DIR, { recursive: true });
     const overall = setTimeout(() => {
         console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
@@ -721,7 +724,47 @@ async function main(): Promise<void> {
             );
             if (big.code === 0) throw new Error("a write of twice the quota succeeded");
             if (!/Disk quota exceeded/.test(big.err)) throw new Error(`the write failed otherwise: ${big.err}`);
+            gluster = { session: s, token: gtoken, password: gpass };
             return `/mnt/homes/${GUSER} 1000:100, PV ${pvName} Bound to claim-${GUSER}; ${small} MiB written (df: ${ok.out.trim().split(/\s+/)[1]} bytes), ${2 * Math.ceil(quota / Mi)} MiB: "${big.err.trim().split("\n")[0]}"`;
+        },
+    );
+    if (!gluster) return;
+    const g = gluster;
+
+    await step(
+        `[15] ${GUSER}'s home is full: a save through the contents API (JupyterLab's) fails naming 'Disk quota exceeded'; ${GUSER2} on the same volume starts and saves; the hub answers`,
+        async () => {
+            // The home still holds the part of big.bin written before the quota stopped it.
+            const save = await g.session.request("PUT", `/user/${GUSER}/api/contents/full-home.txt`, {
+                token: g.token,
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ type: "file", format: "text", content: "x".repeat(4 * Mi) }),
+            });
+            const body = await save.text();
+            if (save.status < 400 || !body.includes("Disk quota exceeded")) {
+                throw new Error(`save into the full home: HTTP ${save.status} ${body.slice(0, 300)}`);
+            }
+            const other = new Session(GBASE);
+            const otherToken = await loginAndToken(other, GUSER2, g.password);
+            const seconds = await startServer(other, GUSER2, otherToken);
+            const saved = await other.request("PUT", `/user/${GUSER2}/api/contents/unaffected.txt`, {
+                token: otherToken,
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ type: "file", format: "text", content: "y".repeat(4 * Mi) }),
+            });
+            if (saved.status !== 201 && saved.status !== 200)
+                throw new Error(`${GUSER2}'s save: HTTP ${saved.status} ${await saved.text()}`);
+            if (!(await hubHealthy(GBASE))) throw new Error("the hub stopped answering");
+            // Space back for the owner: the same save succeeds once the big file is gone.
+            must(execInPod(GNS, `jupyter-${GUSER}`, "rm -f /home/jovyan/big.bin"), "rm big.bin");
+            const again = await g.session.request("PUT", `/user/${GUSER}/api/contents/full-home.txt`, {
+                token: g.token,
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ type: "file", format: "text", content: "x".repeat(4 * Mi) }),
+            });
+            if (again.status !== 201 && again.status !== 200) throw new Error(`save after freeing space: HTTP ${again.status}`);
+            const message = /"message":\s*"([^"]*)"/.exec(body)?.[1] ?? body.slice(0, 160);
+            return `${GUSER}: HTTP ${save.status} "${message}"; ${GUSER2} ready after ${seconds.toFixed(1)}s and saved 4 MiB; ${GUSER} saved again after removing big.bin`;
         },
     );
 }
