@@ -220,6 +220,19 @@ function orphanedUserPods(known: string[]): string[] {
         .filter((name) => !expected.has(name));
 }
 
+/** Why a user's server did not start: its pod's phase and events, and the hub's log lines naming the user. */
+function spawnDiagnostics(ns: string, user: string): string {
+    const pod = pods(ns, "component=singleuser-server").find((p) => p.metadata.name === `jupyter-${user}`);
+    const evs = pod ? events(ns, pod.metadata.name).map((e) => `${e.reason}: ${e.message}`) : [];
+    const hub = pods(ns, "component=hub")[0];
+    const log = hub ? kubectl(["-n", ns, "logs", hub.metadata.name, "--tail=400"], 30_000).out : "";
+    const lines = log
+        .split("\n")
+        .filter((l) => l.includes(user) && /^\[[EW]/.test(l))
+        .slice(-6);
+    return `pod ${pod ? pod.status.phase : "absent"}; events ${JSON.stringify(evs.slice(-6))}; hub ${JSON.stringify(lines)}`;
+}
+
 async function waitHub(base: string, timeoutMs = 300_000): Promise<void> {
     await waitFor(`${base}/hub/health`, timeoutMs, async () => ((await hubHealthy(base)) ? true : undefined));
 }
@@ -746,7 +759,9 @@ async function main(): Promise<void> {
             }
             const other = new Session(GBASE);
             const otherToken = await loginAndToken(other, GUSER2, g.password);
-            const seconds = await startServer(other, GUSER2, otherToken);
+            const seconds = await startServer(other, GUSER2, otherToken).catch((err: unknown) => {
+                throw new Error(`${String(err)}; ${spawnDiagnostics(GNS, GUSER2)}`);
+            });
             const saved = await other.request("PUT", `/user/${GUSER2}/api/contents/unaffected.txt`, {
                 token: otherToken,
                 headers: { "content-type": "application/json" },
