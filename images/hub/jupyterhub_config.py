@@ -498,6 +498,8 @@ elif spawner == "kubernetes":
             await platform_homes.provision_kube_home(spawner_, _homes_config, _homes_token, timeout=_homes_timeout)
 
         pre_spawn_hooks.append(_provision_home)
+        # The pod only once its claim is bound to that PV (see platform_homes.wait_claim_bound).
+        c.KubeSpawner.modify_pod_hook = platform_homes.wait_claim_bound
 else:
     sys.exit(f"jupyterhub_config: unknown spawner {spawner!r}")
 
