@@ -699,6 +699,8 @@ async function main(): Promise<void> {
                 ["hub.cull.enabled", "false"],
                 ["singleuser.memory.guarantee", toKubernetesQuantity(GLUSTER_USER_GUARANTEE)],
                 ["singleuser.memory.limit", "1G"],
+                // Two users side by side ([15]) on the 2-core node: without a request, each would request its limit.
+                ["singleuser.cpu.guarantee", String(CPU_GUARANTEE)],
                 ["singleuser.cpu.limit", String(CPU_LIMIT)],
                 ["singleuser.home.quota", String(quota)],
                 ["images.singleuser.pipPackages", JSON.stringify([EXTRA_PIP])],
