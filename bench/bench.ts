@@ -161,9 +161,13 @@ interface UserModel {
 }
 
 /**
- * Start `users` at once through the REST API and poll the user list (one request per 100 ms, or
- * 250 ms for more than 10 users, for all of them, so the bench's own polling stays a small load on the hub) until each is ready or
- * its spawn failed. Returns the latencies of the ready ones and the number of failures.
+ * Start `users` at once through the REST API and follow each spawn on its progress event stream
+ * (`/hub/api/users/<name>/server/progress`, the EventSource JupyterHub's spawn page opens in a
+ * browser), as a class of browsers does. Returns the latencies of the ready ones and the failures.
+ *
+ * Earlier versions polled the whole user list (`/hub/api/users?limit=500`) 4 times a second: each
+ * such request serialises every user model on the hub's event loop, took 0.6–15 s at 50 users, and
+ * was itself the hub's longest event-loop stall (bench/results/2026-12-01T11-12-49-275Z.hub.log).
  */
 async function startMany(
     s: Session,
@@ -172,39 +176,74 @@ async function startMany(
     deadlineMs = 600_000,
 ): Promise<{ seconds: number[]; errors: string[] }> {
     const t0 = Date.now();
+    const deadline = t0 + deadlineMs;
+    const seconds: number[] = [];
     const errors: string[] = [];
-    const pending = new Set<string>();
     await Promise.all(
         users.map(async (u) => {
             const res = await s.request("POST", `/hub/api/users/${u}/server`, { token, body: "{}" });
-            if (res.status === 201 || res.status === 202) pending.add(u);
-            else errors.push(`${u}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+            if (res.status !== 201 && res.status !== 202) {
+                errors.push(`${u}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+                return;
+            }
+            const outcome = await followSpawn(s, token, u, deadline);
+            if (outcome === "ready") seconds.push((Date.now() - t0) / 1000);
+            else errors.push(`${u}: ${outcome}`);
         }),
     );
-    const seconds: number[] = [];
-    const deadline = t0 + deadlineMs;
-    while (pending.size && Date.now() < deadline) {
-        // A hub too busy to answer within the request's timeout is a missed poll, not a failed run.
-        const res = await s.request("GET", "/hub/api/users?limit=500", { token }).catch(() => undefined);
-        if (res?.status === 200) {
-            const now = Date.now();
-            for (const m of (await res.json()) as UserModel[]) {
-                if (!pending.has(m.name)) continue;
-                const srv = m.servers[""];
-                if (srv?.ready) {
-                    seconds.push((now - t0) / 1000);
-                    pending.delete(m.name);
-                } else if (!srv) {
-                    errors.push(`${m.name}: spawn failed (no server after the request)`);
-                    pending.delete(m.name);
-                }
-            }
-        }
-        // The floor polls every 100 ms; the hub too while few start, 250 ms for many (one request each time).
-        if (pending.size) await sleep(users.length > 10 ? 250 : 100);
-    }
-    for (const u of pending) errors.push(`${u}: not ready after ${deadlineMs / 1000} s`);
     return { seconds, errors };
+}
+
+/** The events of one progress stream until it ends: "ready", "failed: …", or undefined (ended early). */
+async function progressOutcome(base: string, token: string, user: string, deadline: number): Promise<string | undefined> {
+    const res = await fetch(new URL(`/hub/api/users/${user}/server/progress`, base), {
+        headers: { authorization: `token ${token}`, accept: "text/event-stream" },
+        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+    });
+    if (res.status !== 200 || !res.body) {
+        await res.body?.cancel();
+        return undefined;
+    }
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffered.indexOf("\n\n")) >= 0) {
+            const data = buffered
+                .slice(0, end)
+                .split("\n")
+                .filter((l) => l.startsWith("data:"))
+                .map((l) => l.slice(5))
+                .join("\n");
+            buffered = buffered.slice(end + 2);
+            if (!data.trim()) continue;
+            const ev = JSON.parse(data) as { ready?: boolean; failed?: boolean; message?: string };
+            if (ev.ready) return "ready";
+            if (ev.failed) return `spawn failed: ${ev.message ?? "no message"}`;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * Follows one user's spawn to its end. A stream that ends without "ready" (a hub too busy to answer
+ * in time, a spawn that ended before the stream opened, or a failure event) is followed by one look
+ * at the user's model, which decides; then a new stream.
+ */
+async function followSpawn(s: Session, token: string, user: string, deadline: number): Promise<string> {
+    while (Date.now() < deadline) {
+        const outcome = await progressOutcome(s.base, token, user, deadline).catch(() => undefined);
+        if (outcome === "ready") return outcome;
+        const res = await s.request("GET", `/hub/api/users/${user}`, { token }).catch(() => undefined);
+        if (res?.status === 200) {
+            const srv = ((await res.json()) as UserModel).servers[""];
+            if (srv?.ready) return "ready";
+            if (!srv) return outcome ?? "spawn failed (no server after the request)";
+        }
+        await sleep(250);
+    }
+    return "not ready by the deadline";
 }
 
 async function stopMany(s: Session, token: string, users: string[]): Promise<void> {

@@ -46,6 +46,7 @@ if _CONFIG_DIR not in sys.path:
     sys.path.append(_CONFIG_DIR)
 
 import platform_check  # noqa: E402 -- next to this file, see above
+import platform_proxy  # noqa: E402
 
 SCHEMA_VERSION = 1
 DOC_PATH = os.environ.get("PLATFORM_CONFIG", "/etc/jupyterhub/platform/config.json")
@@ -106,10 +107,12 @@ c.JupyterHub.last_activity_interval = hub.get("lastActivityInterval", 60)
 # engine's socket, so it re-adds every route the moment that container starts again instead of
 # waiting for the sweep (images/hub/platform_proxy.py).
 if doc["spawner"] == "docker" and os.environ.get("PLATFORM_PROXY_CONTAINER"):
-    import platform_proxy  # noqa: E402 -- next to this file, see above
-
     c.JupyterHub.proxy_class = platform_proxy.DockerWatchedProxy
     c.DockerWatchedProxy.container = os.environ["PLATFORM_PROXY_CONTAINER"]
+# Kubernetes: no engine socket in the hub pod; a replaced proxy pod answers on the same Service, so
+# the hub polls the proxy's table and re-adds every route when it finds it empty.
+elif doc["spawner"] == "kubernetes":
+    c.JupyterHub.proxy_class = platform_proxy.PolledProxy
 # Servers outlive the hub process: restarting or replacing the hub must not stop them.
 c.JupyterHub.cleanup_servers = False
 
@@ -498,6 +501,8 @@ elif spawner == "kubernetes":
             await platform_homes.provision_kube_home(spawner_, _homes_config, _homes_token, timeout=_homes_timeout)
 
         pre_spawn_hooks.append(_provision_home)
+        # The pod only once its claim is bound to that PV (see platform_homes.wait_claim_bound).
+        c.KubeSpawner.modify_pod_hook = platform_homes.wait_claim_bound
 else:
     sys.exit(f"jupyterhub_config: unknown spawner {spawner!r}")
 

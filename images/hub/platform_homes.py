@@ -204,6 +204,41 @@ async def provision_kube_home(spawner, config_dir, token_file, api=None, timeout
     return pv["metadata"]["name"]
 
 
+# How long a Gluster home's claim may take to bind to its pre-bound PersistentVolume (the PV
+# controller binds it within seconds), and how often the hub looks.
+CLAIM_BOUND_TIMEOUT = 120.0
+CLAIM_BOUND_POLL = 0.5
+
+
+async def wait_claim_bound(spawner, pod, api=None, timeout=CLAIM_BOUND_TIMEOUT, poll=CLAIM_BOUND_POLL):
+    """KubeSpawner's modify_pod_hook for Gluster homes: the pod is created only once its claim is Bound.
+
+    KubeSpawner creates the claim, then the pod, at once. The claim's class binds immediately
+    (the hub pre-binds the user's PV), but while the PV controller has not bound it yet the
+    scheduler finds "unbound immediate PersistentVolumeClaims" and parks the pod; on the local
+    cluster (1.33) it was not retried when the claim bound, and the first start of a second user
+    waited past its start timeout (e2e:k8s [15]). Waiting here costs the binding's few seconds.
+    """
+    api = api if api is not None else spawner.api
+    name, namespace = spawner.pvc_name, spawner.namespace
+    deadline = asyncio.get_running_loop().time() + timeout
+    phase = None
+    while True:
+        try:
+            claim = await api.read_namespaced_persistent_volume_claim(name=name, namespace=namespace)
+            phase = claim.status.phase if claim.status else None
+        except Exception as e:  # an API hiccup: look again until the deadline
+            phase = f"unreadable ({e.__class__.__name__})"
+        if phase == "Bound":
+            return pod
+        if asyncio.get_running_loop().time() >= deadline:
+            raise HomeProvisionError(
+                f"claim {namespace}/{name} is not Bound after {timeout:.0f} s (phase {phase}): "
+                "check its PersistentVolume (kubectl get pv) and the hub's log"
+            )
+        await asyncio.sleep(poll)
+
+
 # ── composition ─────────────────────────────────────────────────────────────────────────────
 
 

@@ -175,6 +175,30 @@ class _KubeApi(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def do_GET(self):
+        # GET of a claim: the next of .claim_phases (the last one repeats).
+        srv = self.server
+        srv.requests.append((self.path, None))
+        if "/persistentvolumeclaims/" not in self.path or not srv.claim_phases:
+            status, answer = 404, {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404}
+        else:
+            phase = srv.claim_phases.pop(0) if len(srv.claim_phases) > 1 else srv.claim_phases[0]
+            name = self.path.rsplit("/", 1)[1]
+            status = 200
+            answer = {
+                "kind": "PersistentVolumeClaim",
+                "apiVersion": "v1",
+                "metadata": {"name": name},
+                "spec": {},
+                "status": {"phase": phase},
+            }
+        data = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def do_POST(self):
         srv = self.server
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
@@ -204,10 +228,12 @@ class _KubeApi(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def kube_api():
-    """A Kubernetes API stand-in for POST /api/v1/persistentvolumes; .status picks the answer."""
+    """A Kubernetes API stand-in: POST /api/v1/persistentvolumes (.status picks the answer) and
+    GET of a claim (.claim_phases gives its phases in turn)."""
     srv = ThreadingHTTPServer(("127.0.0.1", 0), _KubeApi)
     srv.requests = []
     srv.status = 201
+    srv.claim_phases = []
     threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield srv
     srv.shutdown()

@@ -84,6 +84,9 @@ def test_kubernetes_hub_provisions_directory_quota_and_pv(monkeypatch, tmp_path,
     doc["kubernetes"]["homesProvisioner"]["configDir"] = str(gluster.config)
     config = load_hub_config(monkeypatch, tmp_path, doc, {"PLATFORM_HOMES_TOKEN_FILE": str(gluster.token)})
     assert config.JupyterHub.spawner_class == "kubespawner.KubeSpawner"
+    import platform_homes
+
+    assert config.KubeSpawner.modify_pod_hook is platform_homes.wait_claim_bound
 
     async def go():
         spawner = kube_spawner("alice")

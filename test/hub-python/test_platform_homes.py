@@ -237,3 +237,28 @@ def test_kube_hook_rejects_a_wrong_answer(gluster, tcp_helper, kube_api, core_v1
 def test_kube_hook_needs_its_config(gluster, core_v1, tmp_path):
     with pytest.raises(HomeProvisionError, match="homes-provisioner config"):
         run(platform_homes.provision_kube_home(kube_spawner("ivan"), str(tmp_path / "nothing"), str(gluster.token), api=object()))
+
+
+def wait_bound(spawner, core_v1, timeout, poll=0.01):
+    async def go():
+        api = core_v1.make()
+        try:
+            return await platform_homes.wait_claim_bound(spawner, {"kind": "Pod"}, api=api, timeout=timeout, poll=poll)
+        finally:
+            await core_v1.holder["client"].close()
+
+    return run(go())
+
+
+def test_the_pod_waits_until_its_claim_is_bound(kube_api, core_v1):
+    kube_api.claim_phases = ["Pending", "Pending", "Bound"]
+    pod = wait_bound(kube_spawner("alice"), core_v1, timeout=10)
+    assert pod == {"kind": "Pod"}
+    gets = [path for path, body in kube_api.requests if body is None]
+    assert gets == ["/api/v1/namespaces/jupyterhub/persistentvolumeclaims/claim-alice"] * 3
+
+
+def test_a_claim_that_never_binds_fails_the_start_naming_it(kube_api, core_v1):
+    kube_api.claim_phases = ["Pending"]
+    with pytest.raises(platform_homes.HomeProvisionError, match=r"claim jupyterhub/claim-bob is not Bound after 0 s \(phase Pending\)"):
+        wait_bound(kube_spawner("bob"), core_v1, timeout=0.2)

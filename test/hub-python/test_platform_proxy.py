@@ -108,3 +108,67 @@ def test_routes_are_re_added_when_the_start_up_checks_end():
     asyncio.run(run())
     assert checked == [App.users]
 
+
+
+def test_config_selects_the_polled_proxy_on_kubernetes(monkeypatch, tmp_path, helpers_dir):
+    doc = json.loads((helpers_dir / "doc-kubernetes.json").read_text())
+    doc["kubernetes"].pop("homesProvisioner", None)  # Gluster homes need a token file: not this test's subject
+    config = load_hub_config(monkeypatch, tmp_path, doc)
+    assert config.JupyterHub.proxy_class is platform_proxy.PolledProxy
+
+
+def _polled_probe(tables, checked):
+    """A PolledProxy whose proxy API answers the given tables in turn (an exception: API away)."""
+
+    class Hub:
+        routespec = "/"
+
+    class App:
+        hub = Hub()
+        users = {"alice": object()}
+        _service_map = {}
+
+    class Probe(platform_proxy.PolledProxy):
+        async def get_all_routes(self):
+            answer = tables.pop(0) if len(tables) > 1 else tables[0]
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        async def check_routes(self, user_dict, service_dict, routes=None):
+            checked.append(user_dict)
+
+    return Probe(app=App(), poll_seconds=0.02), App
+
+
+def test_the_poll_re_adds_routes_when_the_proxy_table_lost_the_hub_route():
+    checked = []
+    full = {"/": {"data": {"hub": True}}, "/user/alice": {"data": {"user": "alice"}}}
+    # Normal, normal, the pod is away, a new empty proxy (the resync reads it once more), then full.
+    tables = [full, full, ConnectionRefusedError("proxy pod replaced"), {}, {}, full]
+    proxy, app = _polled_probe(tables, checked)
+
+    async def run():
+        proxy.start_restoring(asyncio.get_running_loop())
+        for _ in range(200):
+            if checked:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # further polls see the full table: no second resync
+        proxy._poll_task.cancel()
+
+    asyncio.run(run())
+    assert checked == [app.users]
+
+
+def test_the_poll_leaves_a_complete_table_alone():
+    checked = []
+    proxy, _ = _polled_probe([{"/": {"data": {"hub": True}}}], checked)
+
+    async def run():
+        proxy.start_restoring(asyncio.get_running_loop())
+        await asyncio.sleep(0.3)
+        proxy._poll_task.cancel()
+
+    asyncio.run(run())
+    assert checked == []

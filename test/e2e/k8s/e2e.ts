@@ -2,14 +2,15 @@
  * End to end on a real Kubernetes cluster (tools/local-cluster: one node, 1.33) with the real
  * Pulumi engine and kubernetes plugin, in the program's existing-cluster mode: images built here,
  * pushed to a real registry on loopback (docker-registry, htpasswd) and pulled by the node's
- * containerd by digest with the image pull secret. Fourteen checks, each reported on its own:
+ * containerd by digest with the image pull secret. Sixteen checks, each reported on its own:
  *
  *   [1] pulumi up  [2] core pods Ready  [3] login form  [4] spawn by the user scheduler
  *   [5] kernel  [6] home PVC  [7] limits and uid  [8] placeholder preemption
- *   [11] hub pod deleted, routes kept/restored  [9] culler  [10] new image pulled before the hub rolls
+ *   [11] hub pod deleted, routes kept/restored  [11b] proxy pod deleted, routes back at once  [9] culler  [10] new image pulled before the hub rolls
  *   [12] destroy keeps data  [13] up again: file and token  [14] Gluster homes with a quota
+ *   [15] a full Gluster home: a clear save error, another user unaffected
  *
- * ([11] runs before [9]: the culler stops the server that [11] needs.) Prints PASS/FAIL lines and
+ * ([11] and [11b] run before [9]: the culler stops the server they need.) Prints PASS/FAIL lines and
  * `N passed, M failed`. Run by test/e2e/k8s/run.sh (npm run e2e:k8s), which holds the cluster lock,
  * brings the cluster up with the registry's hosts.toml and down again. Bounded: every wait has a
  * deadline and the whole run has E2E_DEADLINE_MINUTES.
@@ -63,11 +64,14 @@ const GLUSTER_STATE = path.join(RUN_DIR, "gluster");
 const USER = "alice";
 const USER2 = "bob";
 const GUSER = "gina";
+const GUSER2 = "gabe";
 const NAMES = resourceNames(NS);
 const CULL_TIMEOUT = 120;
 const EXTRA_PIP = "tabulate==0.9.0";
 const CPU_GUARANTEE = 0.1;
 const CPU_LIMIT = 0.5;
+/** Seconds from a replaced proxy's first API answer to its table holding the user's route (poll 2 s). */
+const PROXY_ROUTES_BOUND_S = 15;
 const Mi = 2 ** 20;
 
 const secrets: string[] = [];
@@ -204,6 +208,31 @@ function podsOf(component: string, ns = NS): Pod[] {
     return pods(ns, `component=${component}`).filter((p) => !p.metadata.deletionTimestamp);
 }
 
+/**
+ * User pods of the main stack that belong to no server the hub reports: `known` are the users whose
+ * server the hub lists as running (bob's stopped in [8], so only alice's pod may exist).
+ */
+function orphanedUserPods(known: string[]): string[] {
+    const expected = new Set(known.map((u) => `jupyter-${u}`));
+    return pods(NS, "component=singleuser-server")
+        .filter((p) => !p.metadata.deletionTimestamp)
+        .map((p) => p.metadata.name)
+        .filter((name) => !expected.has(name));
+}
+
+/** Why a user's server did not start: its pod's phase and events, and the hub's log lines naming the user. */
+function spawnDiagnostics(ns: string, user: string): string {
+    const pod = pods(ns, "component=singleuser-server").find((p) => p.metadata.name === `jupyter-${user}`);
+    const evs = pod ? events(ns, pod.metadata.name).map((e) => `${e.reason}: ${e.message}`) : [];
+    const hub = pods(ns, "component=hub")[0];
+    const log = hub ? kubectl(["-n", ns, "logs", hub.metadata.name, "--tail=400"], 30_000).out : "";
+    const lines = log
+        .split("\n")
+        .filter((l) => l.includes(user) && /^\[[EW]/.test(l))
+        .slice(-6);
+    return `pod ${pod ? pod.status.phase : "absent"}; events ${JSON.stringify(evs.slice(-6))}; hub ${JSON.stringify(lines)}`;
+}
+
 async function waitHub(base: string, timeoutMs = 300_000): Promise<void> {
     await waitFor(`${base}/hub/health`, timeoutMs, async () => ((await hubHealthy(base)) ? true : undefined));
 }
@@ -266,6 +295,7 @@ function userGuarantee(): { bytes: number; detail: string } {
 const GLUSTER_USER_GUARANTEE = 256 * Mi;
 
 async function main(): Promise<void> {
+    let gluster: { session: Session; token: string; password: string } | undefined;
     fs.mkdirSync(RUN_DIR, { recursive: true });
     const overall = setTimeout(() => {
         console.log(`FAIL deadline of ${DEADLINE_MINUTES} minutes reached`);
@@ -470,6 +500,8 @@ async function main(): Promise<void> {
             await waitHub(BASE);
             const model = await userModel(session, USER, token);
             if (!model.servers[""]?.ready) throw new Error("the new hub lost the running server");
+            const orphans = orphanedUserPods(model.servers[""] ? [USER] : []);
+            if (orphans.length) throw new Error(`user pods the new hub does not know: ${orphans.join(" ")}`);
             // configurable-http-proxy keys routes without the trailing slash.
             const route = `/user/${USER}`;
             const routes = await proxyRoutes();
@@ -480,6 +512,45 @@ async function main(): Promise<void> {
             const after = await session.request("GET", `/user/${USER}/api/contents/e2e-marker.txt`, { token });
             if (after.status !== 200) throw new Error(`after the route came back: HTTP ${after.status}`);
             return `served while the hub was ${hubDown ? "down" : "restarting"} (HTTP 200); route ${route} -> ${routes[route].target}; deleted from the proxy, re-added by the hub after ${((Date.now() - t0) / 1000).toFixed(0)}s`;
+        },
+    );
+
+    await step(
+        `[11b] the proxy pod is deleted: the hub's poll re-adds every route to the new proxy within ${PROXY_ROUTES_BOUND_S} s of it answering; nothing orphaned`,
+        async () => {
+            await startServer(session, USER, token);
+            const old = podsOf("proxy")[0];
+            const t0 = Date.now();
+            must(kubectl(["-n", NS, "delete", "pod", old.metadata.name, "--wait=false"]), "delete proxy pod");
+            const fresh = await waitFor("a new proxy pod Ready", 240_000, async () =>
+                podsOf("proxy").find((p) => p.metadata.name !== old.metadata.name && podReady(p)),
+            );
+            // From the first answer of the new proxy's API (an empty table, or one already restored).
+            const answering = await waitFor("the new proxy's API", 120_000, async () => proxyRoutes().catch(() => undefined), 250);
+            const tApi = Date.now();
+            const route = `/user/${USER}`;
+            await waitFor(
+                `${route} in the new proxy's table`,
+                PROXY_ROUTES_BOUND_S * 1000,
+                async () => ((await proxyRoutes())[route] ? true : undefined),
+                250,
+            );
+            const restoredAfter = (Date.now() - tApi) / 1000;
+            await waitFor(
+                "the server through proxy-public",
+                60_000,
+                async () => {
+                    const r = await session.request("GET", `/user/${USER}/api/contents/e2e-marker.txt`, { token }).catch(() => undefined);
+                    return r?.status === 200 ? true : undefined;
+                },
+                500,
+            );
+            const recovery = (Date.now() - t0) / 1000;
+            const model = await userModel(session, USER, token);
+            if (!model.servers[""]?.ready) throw new Error("the hub lost the running server");
+            const orphans = orphanedUserPods(model.servers[""] ? [USER] : []);
+            if (orphans.length) throw new Error(`user pods the hub does not know: ${orphans.join(" ")}`);
+            return `new pod ${fresh.metadata.name}; its API first answered with ${Object.keys(answering).length} routes; ${route} back ${restoredAfter.toFixed(1)}s later; server answering through proxy-public ${recovery.toFixed(1)}s after the delete`;
         },
     );
 
@@ -628,6 +699,8 @@ async function main(): Promise<void> {
                 ["hub.cull.enabled", "false"],
                 ["singleuser.memory.guarantee", toKubernetesQuantity(GLUSTER_USER_GUARANTEE)],
                 ["singleuser.memory.limit", "1G"],
+                // Two users side by side ([15]) on the 2-core node: without a request, each would request its limit.
+                ["singleuser.cpu.guarantee", String(CPU_GUARANTEE)],
                 ["singleuser.cpu.limit", String(CPU_LIMIT)],
                 ["singleuser.home.quota", String(quota)],
                 ["images.singleuser.pipPackages", JSON.stringify([EXTRA_PIP])],
@@ -666,7 +739,49 @@ async function main(): Promise<void> {
             );
             if (big.code === 0) throw new Error("a write of twice the quota succeeded");
             if (!/Disk quota exceeded/.test(big.err)) throw new Error(`the write failed otherwise: ${big.err}`);
+            gluster = { session: s, token: gtoken, password: gpass };
             return `/mnt/homes/${GUSER} 1000:100, PV ${pvName} Bound to claim-${GUSER}; ${small} MiB written (df: ${ok.out.trim().split(/\s+/)[1]} bytes), ${2 * Math.ceil(quota / Mi)} MiB: "${big.err.trim().split("\n")[0]}"`;
+        },
+    );
+    if (!gluster) return;
+    const g = gluster;
+
+    await step(
+        `[15] ${GUSER}'s home is full: a save through the contents API (JupyterLab's) fails naming 'Disk quota exceeded'; ${GUSER2} on the same volume starts and saves; the hub answers`,
+        async () => {
+            // The home still holds the part of big.bin written before the quota stopped it.
+            const save = await g.session.request("PUT", `/user/${GUSER}/api/contents/full-home.txt`, {
+                token: g.token,
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ type: "file", format: "text", content: "x".repeat(4 * Mi) }),
+            });
+            const body = await save.text();
+            if (save.status < 400 || !body.includes("Disk quota exceeded")) {
+                throw new Error(`save into the full home: HTTP ${save.status} ${body.slice(0, 300)}`);
+            }
+            const other = new Session(GBASE);
+            const otherToken = await loginAndToken(other, GUSER2, g.password);
+            const seconds = await startServer(other, GUSER2, otherToken).catch((err: unknown) => {
+                throw new Error(`${String(err)}; ${spawnDiagnostics(GNS, GUSER2)}`);
+            });
+            const saved = await other.request("PUT", `/user/${GUSER2}/api/contents/unaffected.txt`, {
+                token: otherToken,
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ type: "file", format: "text", content: "y".repeat(4 * Mi) }),
+            });
+            if (saved.status !== 201 && saved.status !== 200)
+                throw new Error(`${GUSER2}'s save: HTTP ${saved.status} ${await saved.text()}`);
+            if (!(await hubHealthy(GBASE))) throw new Error("the hub stopped answering");
+            // Space back for the owner: the same save succeeds once the big file is gone.
+            must(execInPod(GNS, `jupyter-${GUSER}`, "rm -f /home/jovyan/big.bin"), "rm big.bin");
+            const again = await g.session.request("PUT", `/user/${GUSER}/api/contents/full-home.txt`, {
+                token: g.token,
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ type: "file", format: "text", content: "x".repeat(4 * Mi) }),
+            });
+            if (again.status !== 201 && again.status !== 200) throw new Error(`save after freeing space: HTTP ${again.status}`);
+            const message = /"message":\s*"([^"]*)"/.exec(body)?.[1] ?? body.slice(0, 160);
+            return `${GUSER}: HTTP ${save.status} "${message}"; ${GUSER2} ready after ${seconds.toFixed(1)}s and saved 4 MiB; ${GUSER} saved again after removing big.bin`;
         },
     );
 }
