@@ -81,7 +81,7 @@ async function floorPods(image: string, count: number, concurrent: boolean): Pro
                         name: "notebook",
                         image,
                         imagePullPolicy: "IfNotPresent",
-                        args: ["start-notebook.py", "--ServerApp.token=bench", "--ServerApp.ip=0.0.0.0"],
+                        args: ["start-notebook.py", "--ServerApp.token=bench"],
                         resources: { requests: { cpu: "50m", memory: "256Mi" }, limits: { memory: "1G" } },
                     },
                 ],
