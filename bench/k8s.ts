@@ -12,12 +12,9 @@
  * start-notebook.py until its server answers on the pod's address, sequentially and N at once.
  * The cluster is taken down at the end; the stack is destroyed and its namespace removed.
  */
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
-import { PROJECT_DIR, Session, baseImageConfig, hubHealthy, pulumi, run, stackOutputs, tail, waitFor } from "../test/e2e/common/lib";
-import { REGISTRY_CACHE_DIR, startRegistry, type LoopbackRegistry } from "../test/e2e/common/registry";
+import { Session, waitFor } from "../test/e2e/common/lib";
 import { kubectl, pods, podReady } from "../test/e2e/k8s/kube";
+import { DEFAULT_REGISTRY_PORT, LocalClusterStack } from "./cluster";
 
 export interface Row {
     metric: string;
@@ -27,39 +24,7 @@ export interface Row {
 
 const STACK = process.env.BENCH_K8S_STACK ?? "bench-k8s";
 const NS = "jhp-bench";
-const REGISTRY_PORT = Number(process.env.BENCH_K8S_REGISTRY_PORT ?? 15200);
-const KUBE_VERSION = process.env.BENCH_K8S_VERSION ?? "1.33.13";
-const LC = path.join(PROJECT_DIR, "tools/local-cluster");
-
-function sh(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): number {
-    const t0 = Date.now();
-    const r = spawnSync("bash", [path.join(LC, script), ...args], {
-        env: { ...process.env, ...env },
-        encoding: "utf8",
-        timeout: timeoutMs,
-    });
-    if (r.status !== 0) throw new Error(`${script} failed: ${(r.stderr ?? "").slice(-800)}`);
-    return (Date.now() - t0) / 1000;
-}
-
-/** KUBECONFIG and friends from tools/local-cluster/env.sh, for kubectl and the stack. */
-function clusterEnv(): Record<string, string> {
-    const r = spawnSync("bash", ["-c", `. ${path.join(LC, "env.sh")} && env -0`], { encoding: "utf8" });
-    const out: Record<string, string> = {};
-    for (const kv of r.stdout.split("\0")) {
-        const eq = kv.indexOf("=");
-        if (eq > 0 && /^(KUBECONFIG|JHP_CLUSTER_|CONTAINER_RUNTIME|IMAGE_SERVICE|CONTAINERD_|PATH$)/.test(kv.slice(0, eq))) {
-            out[kv.slice(0, eq)] = kv.slice(eq + 1);
-        }
-    }
-    return out;
-}
-
-async function must(what: string, p: Promise<{ code: number; stdout: string; stderr: string; seconds: number }>): Promise<number> {
-    const r = await p;
-    if (r.code !== 0) throw new Error(`${what} failed: ${tail(r.stdout + r.stderr)}`);
-    return r.seconds;
-}
+const REGISTRY_PORT = Number(process.env.BENCH_K8S_REGISTRY_PORT ?? DEFAULT_REGISTRY_PORT);
 
 async function startAndWait(s: Session, token: string, user: string): Promise<number> {
     const t0 = Date.now();
@@ -116,7 +81,7 @@ async function floorPods(image: string, count: number, concurrent: boolean): Pro
                         name: "notebook",
                         image,
                         imagePullPolicy: "IfNotPresent",
-                        args: ["start-notebook.py", "--ServerApp.token=bench", "--ServerApp.ip=0.0.0.0"],
+                        args: ["start-notebook.py", "--ServerApp.token=bench"],
                         resources: { requests: { cpu: "50m", memory: "256Mi" }, limits: { memory: "1G" } },
                     },
                 ],
@@ -150,75 +115,22 @@ async function floorPods(image: string, count: number, concurrent: boolean): Pro
     return out;
 }
 
-async function removeStack(): Promise<void> {
-    const ls = await run("pulumi", ["stack", "ls", "--json", "--non-interactive"], { timeoutMs: 60_000 });
-    if (ls.stdout.includes(`"${STACK}"`)) {
-        await pulumi(["destroy", "--yes", "--skip-preview"], STACK, 15 * 60_000);
-        await pulumi(["stack", "rm", "--yes", "--force"], STACK, 60_000);
-    }
-}
-
 export async function kubernetesRows(sequential: number, concurrent: number): Promise<Row[]> {
-    let reg: LoopbackRegistry | undefined;
     const log = (m: string) => console.log(`bench (kubernetes): ${m}`);
+    const cluster = new LocalClusterStack(STACK, NS, { admin: "bench-admin", registryPort: REGISTRY_PORT, log });
     try {
-        reg = await startRegistry(REGISTRY_PORT, { storageDir: REGISTRY_CACHE_DIR });
-        log("cluster down, then cluster:up with binaries and images cached");
-        sh("down.sh", [], {}, 600_000);
-        const clusterUp = sh("up.sh", [], { JHP_CLUSTER_REGISTRIES: reg.server }, 1800_000);
-        Object.assign(process.env, clusterEnv());
-        await removeStack();
-        kubectl(["delete", "namespace", NS, "--ignore-not-found", "--wait=true", "--timeout=180s"], 200_000);
-
-        await must("stack init", run("pulumi", ["stack", "init", STACK, "--non-interactive"], { timeoutMs: 60_000 }));
-        const kc = await run("pulumi", ["config", "set", "--secret", "kubernetes.kubeconfig", "--stack", STACK, "--non-interactive"], {
-            timeoutMs: 60_000,
-            input: fs.readFileSync(String(process.env.KUBECONFIG), "utf8"),
-        });
-        if (kc.code !== 0) throw new Error(kc.stderr);
-        const nodeIp = String(process.env.JHP_CLUSTER_NODE_IP);
-        const base = `http://${nodeIp}`;
-        const config: [string, string, boolean?][] = [
-            ["topology", "kubernetes"],
-            ["kubernetes.cluster", "existing"],
-            ["kubernetes.version", KUBE_VERSION],
-            ["kubernetes.namespace", NS],
-            ["kubernetes.storage", "storage-class"],
-            ["kubernetes.storageClass", "local-path"],
-            ["kubernetes.proxy.serviceType", "ClusterIP"],
-            ["kubernetes.proxy.externalIps", JSON.stringify([nodeIp])],
-            ["kubernetes.schedulerImage", `jupyterhub-platform/kube-scheduler:v${KUBE_VERSION}`],
-            ["kubernetes.pauseImage", "jupyterhub-platform/pause:3.10.1"],
-            ["kubernetes.userPlaceholders", "0"],
-            ["images.registry.server", reg.server],
-            ["images.registry.username", reg.username],
-            ["images.registry.password", reg.password, true],
-            ["hub.adminUsers", JSON.stringify(["bench-admin"])],
-            ["hub.cull.enabled", "false"],
-            ["data.retainOnDestroy", "false"],
-            // Ten servers on two cores: small requests, the same limits as the local bench.
-            ["singleuser.memory.guarantee", "256Mi"],
-            ["singleuser.memory.limit", "1G"],
-            ["singleuser.cpu.guarantee", "0.05"],
-            ["singleuser.cpu.limit", "1"],
-            ...Object.entries(baseImageConfig()).map(([k, v]): [string, string] => [k, v]),
-        ];
-        for (const [k, v, secret] of config) {
-            await must(`config set ${k}`, pulumi(["config", "set", "--path=false", ...(secret ? ["--secret"] : []), k, v], STACK, 60_000));
-        }
+        const clusterUp = await cluster.startCluster();
+        await cluster.initStack();
+        const base = cluster.base;
         log("warm-up pulumi up (builds or reuses and pushes the images), then destroy");
-        await must("warm-up up", pulumi(["up", "--yes", "--skip-preview"], STACK, 30 * 60_000));
-        const image = String((await stackOutputs(STACK)).singleuserImage);
-        await must("destroy", pulumi(["destroy", "--yes", "--skip-preview"], STACK, 15 * 60_000));
-        kubectl(["delete", "namespace", NS, "--wait=true", "--timeout=180s"], 200_000);
+        await cluster.up();
+        const image = String((await cluster.outputs()).singleuserImage);
+        await cluster.destroy();
 
         log("pulumi up with images pushed, until /hub/health through proxy-public");
-        const t0 = Date.now();
-        await must("up", pulumi(["up", "--yes", "--skip-preview"], STACK, 20 * 60_000));
-        await waitFor("/hub/health", 300_000, async () => ((await hubHealthy(base)) ? true : undefined), 100);
-        const hubUp = (Date.now() - t0) / 1000;
+        const hubUp = await cluster.up(20 * 60_000);
 
-        const password = String((await stackOutputs(STACK, true)).loginPassword);
+        const password = String((await cluster.outputs(true)).loginPassword);
         const s = new Session(base);
         const login = await s.login("bench-admin", password);
         if (login.status !== 302) throw new Error(`admin login: HTTP ${login.status}`);
@@ -253,13 +165,7 @@ export async function kubernetesRows(sequential: number, concurrent: number): Pr
             { metric: `k8s: server start, ${concurrent} concurrent users`, samples: conc, floor: floorConc },
         ];
     } finally {
-        await removeStack().catch(() => undefined);
-        kubectl(["delete", "namespace", NS, "--ignore-not-found", "--wait=true", "--timeout=180s"], 200_000);
-        reg?.stop();
-        try {
-            sh("down.sh", [], {}, 600_000);
-        } catch (err) {
-            console.error(`bench (kubernetes): ${String(err)}`);
-        }
+        const left = await cluster.tearDown();
+        if (left) console.error(`bench (kubernetes): teardown: ${left}`);
     }
 }

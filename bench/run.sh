@@ -19,11 +19,8 @@ if ! bash scripts/docker/prepare-local.sh; then
     exit 1
 fi
 if [ "${BENCH_K8S:-1}" != 0 ]; then
-    bash tools/offline/toolchain/install.sh --only cli,language,random,docker,kubernetes,tls
-    for p in docker-registry:docker-registry htpasswd:apache2-utils; do
-        command -v "${p%%:*}" >/dev/null 2>&1 ||
-            DEBIAN_FRONTEND=noninteractive timeout 900 apt-get -o DPkg::Lock::Timeout=600 install -y -q "${p#*:}"
-    done
+    # shellcheck source=bench/k8s-prepare.sh
+    source bench/k8s-prepare.sh
 fi
 # shellcheck disable=SC1091
 source tools/offline/toolchain/env.sh

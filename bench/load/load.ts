@@ -1,43 +1,49 @@
 /**
- * npm run load [-- --users N --duration S --interval S --target local]: N users log in through
+ * npm run load [-- --target local|k8s --users N --duration S --interval S]: N users log in through
  * the real login form, start their servers at once, open a kernel each, execute code at a steady
  * rate for a fixed time through the proxy, then stop. Reports errors, spawn p50/p95/max, request
  * and execution latency p50/p99 through the proxy, hub and proxy CPU/RSS (sampled from their
  * cgroups), the hub's event-loop stalls (from its own log), per-user idle RSS and total memory, as
  * a table in bench/results/load-<stamp>.md and .json. Exits nonzero on any error.
  *
+ * Where the hub runs is the target's business (targets/): `local` is a `local` stack on the Docker
+ * engine, `k8s` a `kubernetes` stack on the local single-node cluster. This file is the same for both.
+ *
  * Bounded: at most MAX_USERS users, MAX_DURATION seconds of load, one execution per user every
- * MIN_INTERVAL seconds at most; loopback only. The stack (a unique name) is created and destroyed
- * with its volumes by the tool.
+ * MIN_INTERVAL seconds at most; loopback (and the local cluster's node address) only. The stack
+ * (a unique name) is created and destroyed with its volumes by the tool.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PROJECT_DIR, docker, sleep } from "../../test/e2e/common/lib";
-import {
-    CgroupSampler,
-    MiB,
-    cgroupRss,
-    containerCgroup,
-    containerLog,
-    hostMemoryUsed,
-    loadAverage,
-    parseStalls,
-    quantile,
-} from "./metrics";
-import { createStack, destroyStack, loginUser, startServer, uniqueStackName, type LocalStack, type LoggedInUser } from "./stack";
+import { PROJECT_DIR, sleep } from "../../test/e2e/common/lib";
+import { DEFAULT_REGISTRY_PORT } from "../cluster";
+import { CgroupSampler, MiB, cgroupRss, hostMemoryUsed, loadAverage, parseStalls, quantile } from "./metrics";
+import { loginUser, startServer, uniqueStackName, type LoggedInUser } from "./stack";
+import { KubernetesTarget } from "./targets/k8s";
+import { LocalTarget } from "./targets/local";
+import { TARGET_KINDS, type DeployedTarget, type LoadTarget, type TargetKind } from "./targets/target";
 import { Workload } from "./workload";
 
 export const MAX_USERS = 200;
 export const MAX_DURATION = 1800;
 export const MIN_INTERVAL = 1;
 
+/**
+ * Users by default: 50 on the Docker engine; 10 on the local cluster, whose one node is this
+ * 2-core machine with the control plane on it.
+ */
+export const DEFAULT_USERS: Record<TargetKind, number> = { local: 50, k8s: 10 };
+
 export interface LoadOptions {
     users: number;
     duration: number;
     interval: number;
-    target: "local";
+    target: TargetKind;
+    /** local: the hub's port on 127.0.0.1 (k8s: proxy-public answers on the node's port 80). */
     port: number;
+    /** k8s: port of the loopback registry the cluster pulls the images from. */
+    registryPort: number;
     spawnTimeout: number;
     idleSeconds: number;
 }
@@ -47,7 +53,9 @@ export function parseLoadOptions(argv: string[], env: NodeJS.ProcessEnv): LoadOp
     for (let i = 0; i < argv.length; i++) {
         const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
         if (!m) throw new Error(`unknown argument ${argv[i]}`);
-        flags[m[1]] = m[2] ?? argv[++i];
+        const v = m[2] ?? argv[++i];
+        if (v === undefined) throw new Error(`--${m[1]} needs a value`);
+        flags[m[1]] = v;
     }
     const num = (flag: string, envName: string, dflt: number, min: number, max: number): number => {
         const raw = flags[flag] ?? env[envName];
@@ -55,19 +63,37 @@ export function parseLoadOptions(argv: string[], env: NodeJS.ProcessEnv): LoadOp
         if (!Number.isFinite(v) || v < min || v > max) throw new Error(`--${flag} / ${envName}: ${raw} is outside ${min}..${max}`);
         return v;
     };
-    const known = ["users", "duration", "interval", "target", "port", "spawn-timeout", "idle"];
+    const known = ["users", "duration", "interval", "target", "port", "registry-port", "spawn-timeout", "idle"];
     for (const k of Object.keys(flags)) if (!known.includes(k)) throw new Error(`unknown flag --${k} (known: ${known.join(", ")})`);
     const target = flags.target ?? env.LOAD_TARGET ?? "local";
-    if (target !== "local") throw new Error(`--target ${target}: only local is implemented (see README, Load)`);
+    if (!(TARGET_KINDS as readonly string[]).includes(target)) throw new Error(`--target ${target}: one of ${TARGET_KINDS.join(", ")}`);
+    const kind = target as TargetKind;
+    if (kind !== "local" && flags.port !== undefined)
+        throw new Error(`--port is the local hub's port; the ${kind} target answers on the node's port 80`);
+    if (kind !== "k8s" && flags["registry-port"] !== undefined) throw new Error("--registry-port is for --target k8s only");
     return {
-        users: num("users", "LOAD_USERS", 50, 1, MAX_USERS),
+        users: num("users", "LOAD_USERS", DEFAULT_USERS[kind], 1, MAX_USERS),
         duration: num("duration", "LOAD_DURATION", 120, 10, MAX_DURATION),
         interval: num("interval", "LOAD_INTERVAL", 5, MIN_INTERVAL, 600),
-        target,
+        target: kind,
         port: num("port", "LOAD_PORT", 18200, 1024, 65535),
+        registryPort: num("registry-port", "LOAD_REGISTRY_PORT", DEFAULT_REGISTRY_PORT, 1024, 65535),
         spawnTimeout: num("spawn-timeout", "LOAD_SPAWN_TIMEOUT", 600, 30, 1800),
         idleSeconds: num("idle", "LOAD_IDLE", 15, 0, 300),
     };
+}
+
+/** The target of the run; `LOAD_K8S_RUN` (set by run.sh) receives the registry's pid file. */
+export function makeTarget(opts: LoadOptions, stack: string, env: NodeJS.ProcessEnv): LoadTarget {
+    switch (opts.target) {
+        case "local":
+            return new LocalTarget(stack, opts.port);
+        case "k8s":
+            return new KubernetesTarget(stack, {
+                registryPort: opts.registryPort,
+                registryPidFile: env.LOAD_K8S_RUN ? path.join(env.LOAD_K8S_RUN, "registry.pid") : undefined,
+            });
+    }
 }
 
 interface Row {
@@ -78,43 +104,33 @@ interface Row {
 const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : "—");
 const mib = (b: number) => (Number.isFinite(b) ? `${(b / MiB).toFixed(0)} MiB` : "—");
 
-/** Containers of the stack's user servers (DockerSpawner gives them the stack's labels). */
-function userContainers(stack: string): string[] {
-    return docker([
-        "ps",
-        "--format",
-        "{{.Names}}",
-        "--filter",
-        `label=org.jupyterhub-platform.stack=${stack}`,
-        "--filter",
-        "label=org.jupyterhub-platform.role=user-server",
-    ])
-        .out.split(/\s+/)
-        .filter(Boolean);
-}
-
-/** The stack being run, for the signal handler. */
-let current: { name: string; prefix: string } | undefined;
+/** The target being run, for the signal handler. */
+let current: LoadTarget | undefined;
 
 async function main(): Promise<number> {
     const opts = parseLoadOptions(process.argv.slice(2), process.env);
     const started = new Date();
     const name = uniqueStackName("load");
-    const prefix = `jupyterhub-${name}`;
-    current = { name, prefix };
+    const target = makeTarget(opts, name, process.env);
+    current = target;
     const errors: string[] = [];
     const rows: Row[] = [];
-    const json: Record<string, unknown> = { started: started.toISOString(), options: opts, loadAverageBefore: loadAverage() };
-    let stack: LocalStack | undefined;
+    const json: Record<string, unknown> = {
+        started: started.toISOString(),
+        options: opts,
+        target: target.description,
+        loadAverageBefore: loadAverage(),
+    };
+    let stack: DeployedTarget | undefined;
     try {
         console.log(
-            `load: ${opts.users} users, ${opts.duration}s, one execution + one request per user every ${opts.interval}s; stack ${name}; load average ${loadAverage()}`,
+            `load: ${opts.users} users, ${opts.duration}s, one execution + one request per user every ${opts.interval}s; target ${opts.target}, stack ${name}; load average ${loadAverage()}`,
         );
         const memBefore = hostMemoryUsed();
-        stack = await createStack(name, opts.port);
+        stack = await target.create();
         const since = new Date(Date.now() - 5 * 60_000).toISOString();
-        const hub = new CgroupSampler(stack.hubContainer);
-        const proxy = new CgroupSampler(stack.proxyContainer);
+        const hub = new CgroupSampler(stack.hubCgroup);
+        const proxy = new CgroupSampler(stack.proxyCgroup);
         hub.start();
         proxy.start();
         let peakMem = hostMemoryUsed();
@@ -159,11 +175,9 @@ async function main(): Promise<number> {
         const steadyProxy = proxy.samples.slice(proxySamplesBefore);
         console.log(`load: activity stopped; ${opts.idleSeconds}s idle, then per-user RSS`);
         await sleep(opts.idleSeconds * 1000);
-        const idle = userContainers(name)
-            .map((c) => {
-                const cg = containerCgroup(c);
-                return cg ? cgroupRss(cg) : undefined;
-            })
+        const idle = stack
+            .userServerCgroups()
+            .map(cgroupRss)
             .filter((x): x is number => x !== undefined);
         const hubRss = hub.samples.at(-1)?.rss ?? NaN;
         const proxyRss = proxy.samples.at(-1)?.rss ?? NaN;
@@ -172,7 +186,7 @@ async function main(): Promise<number> {
         hub.stop();
         proxy.stop();
         await work.closeKernels();
-        const hubLog = containerLog(stack.hubContainer, since);
+        const hubLog = stack.hubLog(since);
         const stalls = parseStalls(hubLog);
         // The hub's own error lines (a failed spawn says why only there; the stack is destroyed next).
         const hubErrors = hubLog.split("\n").filter((l) => /^\[E /.test(l));
@@ -258,15 +272,15 @@ async function main(): Promise<number> {
     } catch (err) {
         errors.push(`run: ${String(err)}`);
     } finally {
-        console.log(`load: destroying stack ${name}`);
-        const left = await destroyStack(name, prefix).catch((e) => String(e));
+        console.log(`load: destroying stack ${name}${opts.target === "k8s" ? " and the cluster" : ""}`);
+        const left = await target.destroy().catch((e) => String(e));
         if (left) errors.push(`cleanup: ${left}`);
         current = undefined;
     }
     const lines = [
         `# load ${started.toISOString()}`,
         "",
-        `Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average before ${String(json.loadAverageBefore)}; target ${opts.target}; ${opts.users} users, ${opts.duration} s of load, one execution (\`${"sum of squares below 20000"}\`) and one HTTP request per user every ${opts.interval} s.`,
+        `Machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average before ${String(json.loadAverageBefore)}; target ${opts.target}: ${target.description}; ${opts.users} users, ${opts.duration} s of load, one execution (\`${"sum of squares below 20000"}\`) and one HTTP request per user every ${opts.interval} s.`,
         "",
         "| metric | value |",
         "|---|---|",
@@ -293,9 +307,9 @@ if (require.main === module) {
     // A deadline (run.sh's timeout) or ^C: still destroy the stack, then stop.
     for (const sig of ["SIGTERM", "SIGINT"] as const) {
         process.once(sig, () => {
-            console.error(`load: ${sig}; destroying stack ${current?.name ?? "(none yet)"} before exiting`);
+            console.error(`load: ${sig}; destroying stack ${current?.stack ?? "(none yet)"} before exiting`);
             const done = () => process.exit(1);
-            if (current) destroyStack(current.name, current.prefix).then(done, done);
+            if (current) current.destroy().then(done, done);
             else done();
         });
     }

@@ -1,6 +1,7 @@
 /**
- * Resource figures of containers read from their cgroup (v1, cgroupfs driver: this machine), and
- * the figures of a run: quantiles, the hub's event-loop stalls from its own log, host memory.
+ * Resource figures of containers and pods read from their cgroup (v1, cgroupfs driver: this
+ * machine's Docker and the local cluster's kubelet), and the figures of a run: quantiles, the
+ * hub's event-loop stalls from its own log, host memory.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -20,6 +21,26 @@ export function containerCgroup(container: string): string | undefined {
     if (r.code !== 0) return undefined;
     const [id, parent] = r.out.trim().split(" ");
     return `${(parent || "/docker").replace(/\/+$/, "")}/${id}`;
+}
+
+/**
+ * cgroup directory (relative to a controller) of a Kubernetes pod under the kubelet's cgroupfs
+ * driver with one cgroup per QoS class (the default): `/kubepods/pod<uid>` for a Guaranteed pod,
+ * `/kubepods/burstable/pod<uid>` and `/kubepods/besteffort/pod<uid>` for the others. The pod's
+ * cgroup holds all its containers and its sandbox (pause) container.
+ */
+export function podCgroup(pod: { uid: string; qosClass?: string }): string {
+    if (!/^[0-9a-f-]+$/.test(pod.uid)) throw new Error(`not a pod uid: ${pod.uid}`);
+    switch (pod.qosClass) {
+        case "Guaranteed":
+            return `/kubepods/pod${pod.uid}`;
+        case "Burstable":
+            return `/kubepods/burstable/pod${pod.uid}`;
+        case "BestEffort":
+            return `/kubepods/besteffort/pod${pod.uid}`;
+        default:
+            throw new Error(`pod ${pod.uid}: unknown QoS class ${String(pod.qosClass)}`);
+    }
 }
 
 function readNumber(file: string): number | undefined {
@@ -54,7 +75,10 @@ export interface Sample {
     rss: number;
 }
 
-/** Samples a container's CPU and RSS every `intervalMs` until stop(). */
+/**
+ * Samples one cgroup's CPU and RSS every `intervalMs` until stop(). `locate` names the cgroup (of
+ * a container, of a pod); it is asked again when the cgroup is gone (the container or pod replaced).
+ */
 export class CgroupSampler {
     readonly samples: Sample[] = [];
     private timer?: NodeJS.Timeout;
@@ -62,7 +86,7 @@ export class CgroupSampler {
     private cg?: string;
 
     constructor(
-        readonly container: string,
+        readonly locate: () => string | undefined,
         readonly intervalMs = 1000,
     ) {}
 
@@ -71,9 +95,9 @@ export class CgroupSampler {
     }
 
     private sample(): void {
-        // The container may be replaced (a fault): look its cgroup up again when it is gone.
+        // The container or pod may be replaced (a fault): look its cgroup up again when it is gone.
         if (!this.cg || cgroupCpuSeconds(this.cg) === undefined) {
-            this.cg = containerCgroup(this.container);
+            this.cg = this.locate();
             this.last = undefined;
         }
         if (!this.cg) return;

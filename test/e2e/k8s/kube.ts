@@ -59,6 +59,7 @@ export interface Pod {
     status: {
         phase: string;
         podIP?: string;
+        qosClass?: "Guaranteed" | "Burstable" | "BestEffort";
         conditions?: { type: string; status: string; reason?: string }[];
         containerStatuses?: { ready: boolean }[];
     };

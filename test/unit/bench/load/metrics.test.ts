@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { parseStalls, quantile } from "../../../../bench/load/metrics";
+import { podCgroup, parseStalls, quantile } from "../../../../bench/load/metrics";
 
 describe("load metrics", () => {
     it("reads the hub's event-loop stalls from its log lines", () => {
@@ -20,5 +20,14 @@ describe("load metrics", () => {
         assert.strictEqual(quantile(xs, 0.5), 3);
         assert.strictEqual(quantile(xs, 0.95), 5);
         assert.ok(Number.isNaN(quantile([], 0.5)));
+    });
+
+    it("finds a pod's cgroup under the kubelet's cgroupfs layout, by QoS class", () => {
+        const uid = "0b7c1f4e-3d2a-4c8e-9f10-2a3b4c5d6e7f";
+        assert.strictEqual(podCgroup({ uid, qosClass: "Guaranteed" }), `/kubepods/pod${uid}`);
+        assert.strictEqual(podCgroup({ uid, qosClass: "Burstable" }), `/kubepods/burstable/pod${uid}`);
+        assert.strictEqual(podCgroup({ uid, qosClass: "BestEffort" }), `/kubepods/besteffort/pod${uid}`);
+        assert.throws(() => podCgroup({ uid }), /unknown QoS class/);
+        assert.throws(() => podCgroup({ uid: "../../etc", qosClass: "Burstable" }), /not a pod uid/);
     });
 });
