@@ -175,6 +175,14 @@ class _KubeApi(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def _answer(self, status, answer):
+        data = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def do_GET(self):
         # GET of a claim: the next of .claim_phases (the last one repeats).
         srv = self.server
@@ -192,12 +200,7 @@ class _KubeApi(BaseHTTPRequestHandler):
                 "spec": {},
                 "status": {"phase": phase},
             }
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self._answer(status, answer)
 
     def do_POST(self):
         srv = self.server
@@ -218,12 +221,7 @@ class _KubeApi(BaseHTTPRequestHandler):
                 "message": f"persistentvolumes {body.get('metadata', {}).get('name')!r}: {reasons.get(status)}",
                 "code": status,
             }
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self._answer(status, answer)
 
 
 @pytest.fixture

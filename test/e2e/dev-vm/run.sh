@@ -12,11 +12,8 @@ fail_setup() {
     exit 1
 }
 
-bash scripts/docker/prepare-local.sh || fail_setup "could not prepare the toolchain, the Docker engine or the base images"
-# shellcheck disable=SC1091
-source tools/offline/toolchain/env.sh
-# shellcheck source=scripts/docker/base-images.sh
-source scripts/docker/base-images.sh
+# shellcheck source=scripts/docker/tier-env.sh
+source scripts/docker/tier-env.sh
 # shellcheck source=tools/dev-vm/lib.sh
 source tools/dev-vm/lib.sh
 dev_vm_require_packages || fail_setup "could not install QEMU and the image tools"

@@ -18,11 +18,8 @@ fail() {
     exit 1
 }
 
-bash scripts/docker/prepare-local.sh || fail "could not prepare the toolchain, the Docker engine or the base images"
-# shellcheck disable=SC1091
-source tools/offline/toolchain/env.sh
-# shellcheck source=scripts/docker/base-images.sh
-source scripts/docker/base-images.sh
+# shellcheck source=scripts/docker/tier-env.sh
+source scripts/docker/tier-env.sh
 
 # The tag when this clone has it (a clone without tags still has the commit).
 if git rev-parse -q --verify "refs/tags/$previous" >/dev/null; then
