@@ -28,6 +28,7 @@ import type { DockerRunArgs } from "./dockerRun";
 import {
     dockerNames,
     dockerSpawnerBlock,
+    goDuration,
     hostHomesHubMount,
     hubEnv,
     labelList,
@@ -274,7 +275,7 @@ export function hubContainerSpec(config: DockerTopologyConfig, p: HubContainerIn
             timeout: "5s",
             // Failed checks while the hub starts do not count (a slow VM takes minutes), so the
             // container is not marked unhealthy before `pulumi up` stops waiting for it.
-            startPeriod: `${config.hub.startTimeoutSeconds}s`,
+            startPeriod: goDuration(config.hub.startTimeoutSeconds),
             retries: 40,
         },
         // `pulumi up` returns once the hub answers its health check (hub.startTimeout).

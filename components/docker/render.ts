@@ -197,3 +197,20 @@ export function hubEnv(secrets: Partial<Record<HubSecretName, string>>, extra: R
 export function proxyEnv(proxyToken: string): string[] {
     return [`${HUB_SECRET_ENV.proxyToken}=${proxyToken}`];
 }
+
+/**
+ * A duration in whole seconds as Go prints it (`time.Duration.String()`: "45s", "3m0s",
+ * "1h0m0s"), which is how the Docker provider reads a health check's durations back. Written in
+ * any other form ("180s") the stored value differs from the input and every `pulumi up` plans an
+ * update of the container.
+ */
+export function goDuration(seconds: number): string {
+    if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`goDuration: ${seconds} is not a whole number of seconds`);
+    if (seconds === 0) return "0s";
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    if (h > 0) return `${h}h${m}m${s}s`;
+    if (m > 0) return `${m}m${s}s`;
+    return `${s}s`;
+}

@@ -72,7 +72,7 @@ describe("DockerHub component", () => {
         const hub = mocks.byName("hub-hub").inputs;
         assert.strictEqual(hub.wait, true);
         assert.strictEqual(hub.waitTimeout, 900);
-        assert.strictEqual((hub.healthcheck as { startPeriod: string }).startPeriod, "900s");
+        assert.strictEqual((hub.healthcheck as { startPeriod: string }).startPeriod, "15m0s");
         const { mocks: defaults } = await deploy(localConfig());
         assert.strictEqual(defaults.byName("hub-hub").inputs.waitTimeout, 180);
     });

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import {
+    goDuration,
     dockerNames,
     dockerSpawnerBlock,
     dockerSpawnerEscape,
@@ -132,5 +133,26 @@ describe("docker renderers", () => {
             ["rm", "-f", "c1"],
             ["volume", "rm", "jupyterhub-unit-home-alice", "jupyterhub-unit-home-bob"],
         ]);
+    });
+});
+
+describe("goDuration (the health check durations as the Docker provider reads them back)", () => {
+    it("prints whole seconds as Go's time.Duration does", () => {
+        const cases: [number, string][] = [
+            [0, "0s"],
+            [5, "5s"],
+            [59, "59s"],
+            [60, "1m0s"],
+            [90, "1m30s"],
+            [180, "3m0s"],
+            [900, "15m0s"],
+            [3600, "1h0m0s"],
+            [3661, "1h1m1s"],
+        ];
+        for (const [seconds, want] of cases) assert.strictEqual(goDuration(seconds), want, String(seconds));
+    });
+    it("refuses what is not a whole number of seconds", () => {
+        assert.throws(() => goDuration(1.5), /1.5 is not a whole number of seconds/);
+        assert.throws(() => goDuration(-1), /-1 is not/);
     });
 });
