@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ConfigReader } from "../reader";
+import { spec } from "../schema";
 import { isDnsSubdomain, isEmail, isHostname, isUrl, isUsername } from "../formats";
 import { parseIpv4 } from "../cidr";
 import type { AuthConfig, AuthType, CertManagerIssuerKind, DbType, HubConfig, TlsConfig, TlsMode, Topology } from "../types";
@@ -63,7 +64,8 @@ export function readHub(r: ConfigReader, topology: Topology, projectDir: string)
  */
 function readStartTimeout(r: ConfigReader, topology: Topology): number {
     const seconds = r.int("hub.startTimeout", 10, 3600, "a number of seconds from 10 to 3600");
-    if (topology === "kubernetes" && r.isSet("hub.startTimeout")) {
+    // Pulumi passes Pulumi.yaml's default as a set value: only another value is a mistake.
+    if (topology === "kubernetes" && r.isSet("hub.startTimeout") && seconds !== spec("hub.startTimeout").default) {
         r.need("hub.startTimeout", "has no effect with topology kubernetes (the hub Deployment's rollout has its own wait); remove it");
     }
     return seconds;

@@ -1275,6 +1275,9 @@ describe("config validation: bad inputs", () => {
         assert.equal(problems.length, 4, problems.join("\n"));
     });
 
+    it("accepts hub.startTimeout at its default on kubernetes (Pulumi passes Pulumi.yaml's default as set)", () => {
+        assert.deepStrictEqual(problemsOf(parse({ ...KUBERNETES, "hub.startTimeout": "180" })), []);
+    });
     it("reports an unknown topology alone, without follow-on problems of a fallback topology", () => {
         const problems = problemsOf(parse({ ...KUBERNETES, topology: "swarm", "kubernetes.calico.mode": "bgp", "hub.domian": "x" }));
         assert.deepEqual(problems, [
